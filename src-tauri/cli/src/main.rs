@@ -1,0 +1,3 @@
+//! `concord`: the command line over the service layer.
+
+fn main() {}

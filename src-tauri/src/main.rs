@@ -1,0 +1,3 @@
+//! The Concord desktop shell.
+
+fn main() {}
