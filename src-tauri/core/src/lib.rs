@@ -5,5 +5,6 @@
 //! everything it needs, so every rule here is testable as a plain function.
 
 pub mod email;
+pub mod matching;
 pub mod name;
 pub mod phone;
