@@ -2,3 +2,84 @@
 //! shell, the command line and the tests call them the same way.
 //!
 //! Nothing here knows about Tauri or a terminal.
+//!
+//! # The IPC contract
+//!
+//! Every type that crosses to the desktop UI (arguments, results, events, errors) derives
+//! `ts_rs::TS` and carries `#[ts(export)]`. Running the tests (`cargo test --workspace`)
+//! writes the TypeScript declarations into `ui/src/lib/ipc/` (the folder is set in
+//! `.cargo/config.toml`); they are committed, and the test command fails when the committed
+//! files differ from what the Rust types produce. Errors cross as [`ServiceError`]:
+//! `{ code, message }`.
+//!
+//! # Adding an operation
+//!
+//! A method on [`Service`] taking plain values and returning [`Result`]. Methods may block
+//! (SQLite, files); hosts call them off their UI thread. A method never prints and never
+//! logs personal data above `debug` (see [`logging`]).
+
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod status;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+pub use config::{Config, Paths, Role};
+pub use error::{ErrorCode, Result, ServiceError};
+pub use status::{AppStatus, SyncState};
+
+/// An open Concord installation: its folders, its settings and, as they land, its cache and
+/// sync engine. Cloning is cheap and every clone shares the same state, so one `Service` can
+/// serve many threads.
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    paths: Paths,
+    config: Config,
+}
+
+impl Service {
+    /// Opens the installation in `paths`, creating its data folder on first use.
+    #[tracing::instrument(skip_all, err, fields(data_dir = %paths.data_dir.display()))]
+    pub fn open(paths: Paths) -> Result<Self> {
+        std::fs::create_dir_all(&paths.data_dir)
+            .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
+        let config = Config::load(&paths.config_file())?;
+
+        tracing::info!(role = %config.user.role, "service opened");
+        Ok(Self {
+            inner: Arc::new(Inner { paths, config }),
+        })
+    }
+
+    /// The folders this installation uses.
+    pub fn paths(&self) -> &Paths {
+        &self.inner.paths
+    }
+
+    /// The settings read when the installation was opened.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// What the status bar shows.
+    pub fn status(&self) -> Result<AppStatus> {
+        let user = &self.inner.config.user;
+        Ok(AppStatus {
+            // TODO(sync): report the last completed pull once the sync engine records it;
+            // until then no pull can have happened, so "never synced" is the truth.
+            sync: SyncState::NeverSynced,
+            // TODO(outbox): count unconfirmed outbox entries once the outbox exists; with no
+            // outbox there is nothing waiting to be pushed.
+            pending_pushes: 0,
+            user: user.name.clone(),
+            role: user.role,
+        })
+    }
+}

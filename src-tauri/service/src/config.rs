@@ -1,0 +1,297 @@
+//! Where Concord keeps its files, and the settings file a person edits.
+//!
+//! By default the platform's folders are used (XDG on Linux: data in `~/.local/share/concord`,
+//! settings in `~/.config/concord`, logs in `~/.local/state/concord/logs`). A data folder given
+//! with `--data-dir` or the `CONCORD_DATA_DIR` variable holds everything instead: settings and
+//! logs live inside it, so a test or a second setup never touches the person's own files.
+//!
+//! Reading settings must never rewrite or delete a file the person wrote: a file that cannot
+//! be read is reported with its path and left as it is.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Result, ServiceError};
+
+/// The variable that names the data folder when no `--data-dir` is given.
+pub const DATA_DIR_ENV: &str = "CONCORD_DATA_DIR";
+
+/// The settings file's name, in the config folder.
+pub const CONFIG_FILE_NAME: &str = "config.toml";
+
+/// The folders Concord reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// The local cache and everything else Concord owns.
+    pub data_dir: PathBuf,
+    /// The folder holding `config.toml`.
+    pub config_dir: PathBuf,
+    /// The folder holding the rolling log files.
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// Every folder inside one data folder: what `--data-dir` and `CONCORD_DATA_DIR` mean.
+    pub fn in_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
+        Self {
+            config_dir: data_dir.clone(),
+            log_dir: data_dir.join("logs"),
+            data_dir,
+        }
+    }
+
+    /// The folders to use: an explicit data folder first, then `CONCORD_DATA_DIR`, then the
+    /// platform's folders.
+    pub fn resolve(explicit: Option<PathBuf>) -> Result<Self> {
+        let from_env = std::env::var_os(DATA_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        match explicit.or(from_env) {
+            Some(dir) => Ok(Self::in_data_dir(dir)),
+            None => Self::platform(),
+        }
+    }
+
+    /// The platform's own folders for Concord.
+    pub fn platform() -> Result<Self> {
+        let dirs =
+            directories::ProjectDirs::from("org", "Concord", "Concord").ok_or_else(|| {
+                ServiceError::internal(format!(
+                    "no home folder was found to keep Concord's data in; set {DATA_DIR_ENV} \
+                 or pass --data-dir"
+                ))
+            })?;
+        // Logs are state, not data, where the platform makes the difference (XDG does).
+        let state = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
+        Ok(Self {
+            data_dir: dirs.data_dir().to_path_buf(),
+            config_dir: dirs.config_dir().to_path_buf(),
+            log_dir: state.join("logs"),
+        })
+    }
+
+    /// The settings file.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join(CONFIG_FILE_NAME)
+    }
+}
+
+/// What a person may do in Concord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Role {
+    /// Looks up callers and corrects their records.
+    Rep,
+    /// Also decides review items: uncertain matches, disagreements, colliding edits.
+    Supervisor,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Rep => "rep",
+            Role::Supervisor => "supervisor",
+        })
+    }
+}
+
+/// The contents of `config.toml`.
+///
+/// ```toml
+/// [user]
+/// name = "Dana Reyes"
+/// role = "supervisor"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub user: UserConfig,
+}
+
+/// Who is using this installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// The name shown in the status bar and recorded with every correction.
+    #[serde(default = "login_name")]
+    pub name: String,
+    #[serde(default = "default_role")]
+    pub role: Role,
+}
+
+impl Default for UserConfig {
+    fn default() -> Self {
+        Self {
+            name: login_name(),
+            role: default_role(),
+        }
+    }
+}
+
+/// Without a configured name, the operating system's login name is the most honest guess.
+fn login_name() -> String {
+    ["USER", "USERNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown user".to_owned())
+}
+
+/// The least privileged role is the safe default.
+fn default_role() -> Role {
+    Role::Rep
+}
+
+impl Config {
+    /// Reads the settings file; a missing file means every default.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(err) => {
+                return Err(anyhow::Error::new(err)
+                    .context(format!("reading the settings file {}", path.display()))
+                    .into())
+            }
+        };
+        Self::parse(&text).map_err(|err| {
+            ServiceError::invalid_input(format!(
+                "the settings file {} cannot be used: {err}",
+                path.display()
+            ))
+        })
+    }
+
+    /// Parses the text of a settings file.
+    pub fn parse(text: &str) -> std::result::Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Writes the settings file, creating its folder. Used by setup and tests; Concord never
+    /// rewrites a file the person wrote on its own.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the settings folder {}", dir.display()))?;
+        }
+        let text = toml::to_string(self).context("writing the settings as TOML")?;
+        std::fs::write(path, text)
+            .with_context(|| format!("writing the settings file {}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn a_data_folder_holds_settings_and_logs_too() {
+        let paths = Paths::in_data_dir("/srv/concord-a");
+
+        assert_eq!(paths.config_file(), Path::new("/srv/concord-a/config.toml"));
+        assert_eq!(
+            paths.log_dir,
+            Path::new("/srv/concord-a/logs"),
+            "an overridden data folder must not leak logs into the person's own folders"
+        );
+    }
+
+    #[test]
+    fn an_explicit_data_folder_wins_over_the_platform() {
+        let paths = Paths::resolve(Some(PathBuf::from("/tmp/explicit"))).unwrap();
+
+        assert_eq!(paths.data_dir, Path::new("/tmp/explicit"));
+    }
+
+    #[test]
+    fn settings_name_the_user_and_role() {
+        let text = "[user]\nname = \"Dana Reyes\"\nrole = \"supervisor\"\n";
+
+        let config = Config::parse(text).unwrap();
+
+        assert_eq!(config.user.name, "Dana Reyes");
+        assert_eq!(config.user.role, Role::Supervisor);
+    }
+
+    #[test]
+    fn a_missing_settings_file_means_a_rep_with_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+
+        let config = Config::load(&dir.path().join(CONFIG_FILE_NAME)).unwrap();
+
+        assert_eq!(
+            config.user.role,
+            Role::Rep,
+            "the least privileged role is the safe default"
+        );
+        assert!(
+            !config.user.name.is_empty(),
+            "the status bar always has a name to show"
+        );
+    }
+
+    #[test]
+    fn an_unknown_role_is_rejected_with_the_file_named_and_the_file_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        let text = "[user]\nname = \"Dana\"\nrole = \"admin\"\n";
+        std::fs::write(&path, text).unwrap();
+
+        let err = Config::load(&path).unwrap_err();
+
+        assert_eq!(
+            err.code,
+            ErrorCode::InvalidInput,
+            "the person can fix their own file"
+        );
+        assert!(
+            err.message.contains(&path.display().to_string()),
+            "says which file: {err}"
+        );
+        assert!(
+            err.message.contains("admin"),
+            "says which value is wrong: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            text,
+            "a bad settings file is reported, never rewritten"
+        );
+    }
+
+    #[test]
+    fn a_misspelled_setting_is_rejected_rather_than_ignored() {
+        let text = "[user]\nnmae = \"Dana\"\n";
+
+        let result = Config::parse(text);
+
+        assert!(
+            result.is_err(),
+            "a silently ignored typo would leave the wrong user in place"
+        );
+    }
+
+    #[test]
+    fn saved_settings_read_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join(CONFIG_FILE_NAME);
+        let config = Config {
+            user: UserConfig {
+                name: "Sam Okafor".into(),
+                role: Role::Supervisor,
+            },
+        };
+
+        config.save(&path).unwrap();
+        let read = Config::load(&path).unwrap();
+
+        assert_eq!(read, config, "what setup writes is what Concord reads");
+    }
+}
