@@ -46,7 +46,8 @@ struct Inner {
 
 impl Service {
     /// Opens the installation in `paths`, creating its data folder on first use.
-    #[tracing::instrument(skip_all, err, fields(data_dir = %paths.data_dir.display()))]
+    // No `err` here: a settings error may quote the file, and the file names a person.
+    #[tracing::instrument(skip_all, fields(data_dir = %paths.data_dir.display()))]
     pub fn open(paths: Paths) -> Result<Self> {
         std::fs::create_dir_all(&paths.data_dir)
             .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;

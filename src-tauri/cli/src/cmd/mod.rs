@@ -1,0 +1,43 @@
+//! The subcommands, one module each.
+//!
+//! To add one: write a module with an `Args` struct (clap derive) and
+//! `fn run(args: Args, ctx: &Context) -> anyhow::Result<()>`, then add one variant to
+//! [`Command`] and one line to each of its `match`es.
+
+mod status;
+
+use clap::Subcommand;
+use concord_service::{Paths, Service};
+
+/// What every subcommand gets from the command line's global options.
+pub struct Context {
+    pub paths: Paths,
+}
+
+impl Context {
+    /// Opens the installation in the chosen data folder.
+    pub fn open_service(&self) -> anyhow::Result<Service> {
+        Ok(Service::open(self.paths.clone())?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show sync state, pushes waiting, and the configured user and role.
+    Status(status::Args),
+}
+
+impl Command {
+    /// The subcommand's name, for the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Status(_) => "status",
+        }
+    }
+
+    pub fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        match self {
+            Command::Status(args) => status::run(args, ctx),
+        }
+    }
+}
