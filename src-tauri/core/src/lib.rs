@@ -4,6 +4,7 @@
 //! This crate never does I/O: no files, no network, no clock, no database. Callers pass in
 //! everything it needs, so every rule here is testable as a plain function.
 
+pub mod address;
 pub mod email;
 pub mod matching;
 pub mod name;
