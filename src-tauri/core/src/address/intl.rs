@@ -132,26 +132,48 @@ fn parse_segments(country: &Country, fmt: &str, segments: &[Segment], work: &mut
 }
 
 /// Finds the postcode: a run of one to three words matching the country's pattern, searched
-/// from the end of the last two pieces.
-fn find_postcode(country: &Country, segments: &[Segment]) -> Option<Found> {
+/// from the end of the last two pieces. A match with words on the city's side of it (after it
+/// in "%Z %C", before it in "%C %Z") is preferred to one without.
+fn find_postcode(country: &Country, segments: &[Segment], city_after: bool) -> Option<Found> {
+    let candidates = postcode_candidates(country, segments);
+    let city_side_has_words = |found: &Found| {
+        let side = if city_after {
+            &found.after
+        } else {
+            &found.before
+        };
+        side.chars().any(char::is_alphabetic)
+    };
+    let preferred = candidates.iter().position(city_side_has_words);
+    let mut candidates = candidates;
+    match preferred {
+        Some(i) => Some(candidates.swap_remove(i)),
+        None => candidates.into_iter().next(),
+    }
+}
+
+fn postcode_candidates(country: &Country, segments: &[Segment]) -> Vec<Found> {
+    let mut found = Vec::new();
     let first_piece = segments.len().saturating_sub(2);
     for index in (first_piece..segments.len()).rev() {
         let words: Vec<&str> = segments[index].text.split(' ').collect();
         for end in (1..=words.len()).rev() {
             for size in 1..=3.min(end) {
                 let start = end - size;
-                let candidate = words[start..end]
+                let trimmed: Vec<&str> = words[start..end]
                     .iter()
                     .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if !candidate.chars().any(|c| c.is_ascii_digit()) {
+                    .collect();
+                let candidate = trimmed.join(" ");
+                if trimmed.iter().any(|w| w.is_empty())
+                    || !candidate.chars().any(|c| c.is_ascii_digit())
+                {
                     continue;
                 }
                 let matches = country.postcode_matches(&candidate)
                     || country.postcode_matches(&candidate.replace(' ', ""));
                 if matches {
-                    return Some(Found {
+                    found.push(Found {
                         index,
                         before: words[..start].join(" "),
                         postcode: candidate,
@@ -161,7 +183,7 @@ fn find_postcode(country: &Country, segments: &[Segment]) -> Option<Found> {
             }
         }
     }
-    None
+    found
 }
 
 /// Countries without postcodes: web stores often force one in; find a number typed where a
@@ -198,7 +220,7 @@ fn parse_small_to_large(
     let mut city_from_postcode_piece = None;
     let mut postcode_piece = None;
     let found = if country.has_field('Z') {
-        find_postcode(country, segments)
+        find_postcode(country, segments, city_after_postcode)
     } else {
         find_placeholder(segments)
     };
@@ -510,6 +532,15 @@ fn check_required(country: &Country, work: &mut Work) {
         ('S', "state or province"),
         ('Z', "postal code"),
     ];
+    if let Some(city) = work
+        .fields
+        .city
+        .as_deref()
+        .filter(|c| !c.chars().any(char::is_alphabetic))
+    {
+        work.review
+            .push(format!("the city '{city}' has no letters"));
+    }
     for (field, name) in names {
         if country.requires(field) && missing(field, &work.fields) {
             work.review.push(format!("the {name} is missing"));

@@ -90,8 +90,12 @@ pub(crate) fn standardize(raw: &RawInput, country: &str, typed: &str) -> Standar
             Change::new(ChangeKind::Punctuation, "periods and marks", ""),
         );
     }
-    if city.is_none() {
-        work.review("the city is missing");
+    match &city {
+        None => work.review("the city is missing"),
+        Some(c) if !c.chars().any(char::is_alphabetic) => {
+            work.review(format!("the city '{c}' has no letters"))
+        }
+        Some(_) => {}
     }
     if let (Some(city), Some(state)) = (&city, state) {
         check_military_city(city, &state.key, &mut work);
@@ -101,9 +105,7 @@ pub(crate) fn standardize(raw: &RawInput, country: &str, typed: &str) -> Standar
     if let Some(urbanization) = &work.components.urbanization {
         lines.push(urbanization.clone());
     }
-    if let Some(delivery) = delivery {
-        lines.push(delivery);
-    }
+    lines.extend(delivery);
     let last = [city.clone(), state.map(|s| s.key.clone()), zip.clone()]
         .into_iter()
         .flatten()
@@ -401,9 +403,17 @@ fn is_digits(token: &str, len: usize) -> bool {
     token.len() == len && token.bytes().all(|b| b.is_ascii_digit())
 }
 
+fn is_digits_only(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A unit number: digits with letters (`4B`, `12-A`) or a single letter. N, S, E and W alone
+/// are read as directionals, so that `UNIT E` has one reading however often it is standardized.
 fn is_unit_number(token: &str) -> bool {
     let has_digit = token.bytes().any(|b| b.is_ascii_digit());
-    let single_letter = token.len() == 1 && token.bytes().all(|b| b.is_ascii_uppercase());
+    let single_letter = token.len() == 1
+        && token.bytes().all(|b| b.is_ascii_uppercase())
+        && !matches!(token, "N" | "S" | "E" | "W");
     let clean = token
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -444,7 +454,7 @@ fn classify(tokens: Tokens, military: bool, work: &mut Work) -> Piece {
         || po_box_prefix(&tokens).is_some()
         || route_prefix(&tokens).is_some()
         || matches!(first, "PSC" | "CMR" | "USS" | "USNS")
-        || (military && first == "UNIT");
+        || (military && first == "UNIT" && tokens.get(1).is_some_and(|t| is_digits_only(t)));
     if starts_delivery {
         return Piece::Delivery(tokens);
     }
@@ -468,12 +478,13 @@ fn read_delivery_segments(
     segments: &mut Vec<Tokens>,
     military: bool,
     work: &mut Work,
-) -> Option<String> {
+) -> Vec<String> {
     let mut delivery: Option<Tokens> = None;
     let mut extra_units: Vec<String> = Vec::new();
     let mut extra_pmb: Option<String> = None;
     let mut box_number: Option<String> = None;
     let mut others: Vec<String> = Vec::new();
+    let mut extra_lines: Vec<String> = Vec::new();
 
     for tokens in segments.drain(..) {
         match classify(tokens, military, work) {
@@ -493,7 +504,7 @@ fn read_delivery_segments(
             Piece::Delivery(tokens) => {
                 if delivery.is_some() {
                     work.review(format!("two delivery lines; kept '{}'", tokens.join(" ")));
-                    others.push(tokens.join(" "));
+                    extra_lines.push(tokens.join(" "));
                 } else {
                     delivery = Some(tokens);
                 }
@@ -513,7 +524,11 @@ fn read_delivery_segments(
             kept.push(format!("BOX {number}"));
         }
         kept.extend(extra_units);
-        return (!kept.is_empty()).then(|| kept.join(" "));
+        return if kept.is_empty() {
+            Vec::new()
+        } else {
+            vec![kept.join(" ")]
+        };
     };
     for other in others {
         if work.components.building.is_none() && work.components.attention.is_none() {
@@ -540,7 +555,9 @@ fn read_delivery_segments(
         units.push(format!("PMB {pmb}"));
     }
     parts.extend(units);
-    Some(parts.join(" "))
+    let mut lines = vec![parts.join(" ")];
+    lines.append(&mut extra_lines);
+    lines
 }
 
 /// Length of a PO Box prefix (`PO BOX`, `P O BOX`, `POST OFFICE BOX`, `POB`) and how it was
@@ -611,7 +628,8 @@ fn parse_delivery(
         return parse_route(&tokens[n..], typed, kind, separate_box, work);
     }
     let first = tokens[0].as_str();
-    if matches!(first, "PSC" | "CMR") || (military && first == "UNIT") {
+    let military_unit = military && tokens.get(1).is_some_and(|t| is_digits_only(t));
+    if matches!(first, "PSC" | "CMR") || (military_unit && first == "UNIT") {
         return parse_military_unit(tokens, separate_box, work);
     }
     if matches!(first, "USS" | "USNS") {
@@ -715,8 +733,9 @@ fn parse_units(tokens: &[String], work: &mut Work) -> Option<(Vec<String>, Optio
     let mut i = 0;
     while i < tokens.len() {
         let token = tokens[i].as_str();
-        let number_at = |j: usize| {
-            let j = if tokens.get(j).is_some_and(|t| t == "#") {
+        // `APT # 4` is APT 4; after a designator that stands alone, `#` starts its own unit.
+        let number_at = |j: usize, skip_hash: bool| {
+            let j = if skip_hash && tokens.get(j).is_some_and(|t| t == "#") {
                 j + 1
             } else {
                 j
@@ -728,7 +747,7 @@ fn parse_units(tokens: &[String], work: &mut Work) -> Option<(Vec<String>, Optio
         };
         if token == "PMB" || (token == "PRIVATE" && tokens.get(i + 1)? == "MAILBOX") {
             let start = if token == "PMB" { i + 1 } else { i + 2 };
-            let (j, number) = number_at(start)?;
+            let (j, number) = number_at(start, true)?;
             if token != "PMB" {
                 work.change(ChangeKind::UnitDesignator, "PRIVATE MAILBOX", "PMB");
             }
@@ -739,7 +758,10 @@ fn parse_units(tokens: &[String], work: &mut Work) -> Option<(Vec<String>, Optio
             units.push(format!("# {number}"));
             i += 2;
         } else if let Some(designator) = tables::unit_designator(token) {
-            if let Some((j, number)) = number_at(i + 1) {
+            let number = number_at(i + 1, !designator.stands_alone)
+                // A letter after REAR or LOWER is more likely a directional than a unit.
+                .filter(|(_, n)| !designator.stands_alone || n.bytes().any(|b| b.is_ascii_digit()));
+            if let Some((j, number)) = number {
                 units.push(format!("{} {number}", designator.standard));
                 i = j + 1;
             } else if designator.stands_alone {
