@@ -20,115 +20,134 @@ pub enum BlockingRule {
     SurnameSoundexGivenInitial,
     /// Soundex codes of both names in either order, which catches swapped names.
     NameSoundexes,
-    PostcodeBirthYear,
-    GivenNameBirthDate,
-    SurnameBirthDate,
-    /// Birth date and postcode: names may both be misspelt.
-    BirthDatePostcode,
-    StreetNumberStreet,
+    /// Soundex of the given name and the locality.
     GivenSoundexLocality,
+    PostcodeBirthYear,
     Phone,
     Email,
     TaxId,
+    /// Two fields agreeing exactly (the street compared without spaces).
+    Both(Field, Field),
 }
 
 impl BlockingRule {
-    pub const DEFAULT: [BlockingRule; 11] = [
-        BlockingRule::SurnameSoundexGivenInitial,
-        BlockingRule::NameSoundexes,
-        BlockingRule::PostcodeBirthYear,
-        BlockingRule::GivenNameBirthDate,
-        BlockingRule::SurnameBirthDate,
-        BlockingRule::BirthDatePostcode,
-        BlockingRule::StreetNumberStreet,
-        BlockingRule::GivenSoundexLocality,
-        BlockingRule::Phone,
-        BlockingRule::Email,
-        BlockingRule::TaxId,
-    ];
+    /// Every pair of two of the fields that FEBRL-like data carries, less the weakest pairs,
+    /// and the phonetic and identifier rules: a pair with errors in most fields still meets
+    /// under the two that survived.
+    pub const DEFAULT: [BlockingRule; 27] = {
+        use BlockingRule::Both;
+        use Field::*;
+        [
+            BlockingRule::SurnameSoundexGivenInitial,
+            BlockingRule::NameSoundexes,
+            BlockingRule::GivenSoundexLocality,
+            BlockingRule::PostcodeBirthYear,
+            BlockingRule::Phone,
+            BlockingRule::Email,
+            BlockingRule::TaxId,
+            Both(GivenName, Surname),
+            Both(GivenName, BirthDate),
+            Both(Surname, BirthDate),
+            Both(BirthDate, Postcode),
+            Both(BirthDate, Locality),
+            Both(BirthDate, StreetNumber),
+            Both(BirthDate, Street),
+            Both(BirthDate, AddressLine2),
+            Both(Surname, Postcode),
+            Both(Surname, Locality),
+            Both(Surname, Street),
+            Both(Surname, AddressLine2),
+            Both(GivenName, Postcode),
+            Both(GivenName, Street),
+            Both(GivenName, AddressLine2),
+            Both(StreetNumber, Street),
+            Both(Postcode, Street),
+            Both(Locality, Street),
+            Both(AddressLine2, Postcode),
+            Both(AddressLine2, StreetNumber),
+        ]
+    };
+
+    fn tag(self) -> [u8; 3] {
+        match self {
+            BlockingRule::SurnameSoundexGivenInitial => [1, 0, 0],
+            BlockingRule::NameSoundexes => [2, 0, 0],
+            BlockingRule::GivenSoundexLocality => [3, 0, 0],
+            BlockingRule::PostcodeBirthYear => [4, 0, 0],
+            BlockingRule::Phone => [5, 0, 0],
+            BlockingRule::Email => [6, 0, 0],
+            BlockingRule::TaxId => [7, 0, 0],
+            BlockingRule::Both(a, b) => [8, a.index() as u8, b.index() as u8],
+        }
+    }
 
     /// Append this rule's keys for a record; none when a needed part is missing.
     pub(crate) fn keys(self, p: &Prepared, out: &mut Vec<u64>) {
-        let tag = self as u8;
-        let v = |f: Field| p.value(f).filter(|s| !s.is_empty());
-        let year = p.birth.map(|d| d[..4].to_vec());
-        let date = p.birth.map(|d| d.to_vec());
-        let initial = |f: Field| v(f).map(|s| s.chars().next().unwrap_or(' ').to_string());
-        let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        let parts: Option<Vec<Vec<u8>>> = match self {
-            BlockingRule::SurnameSoundexGivenInitial => {
-                both(nonempty(&p.surname_soundex), initial(Field::GivenName))
+        let tag = self.tag();
+        let text = |s: &str| (!s.is_empty()).then(|| s.as_bytes().to_vec());
+        let exact = |f: Field| -> Option<Vec<u8>> {
+            match f {
+                Field::BirthDate => p.birth.map(|d| d.to_vec()),
+                Field::Street => text(&p.street_compact),
+                Field::Phone | Field::Email => None,
+                _ => p.value(f).and_then(text),
             }
+        };
+        let initial = p.value(Field::GivenName).and_then(|s| s.chars().next());
+        let initial = initial.map(|c| c.to_string().into_bytes());
+        let parts: Option<Vec<Vec<u8>>> = match self {
+            BlockingRule::SurnameSoundexGivenInitial => both(text(&p.surname_soundex), initial),
             BlockingRule::NameSoundexes => {
-                match (nonempty(&p.given_soundex), nonempty(&p.surname_soundex)) {
+                match (text(&p.given_soundex), text(&p.surname_soundex)) {
                     (Some(g), Some(s)) => {
                         let (lo, hi) = if g <= s { (g, s) } else { (s, g) };
-                        Some(vec![lo.into_bytes(), hi.into_bytes()])
+                        Some(vec![lo, hi])
                     }
                     _ => None,
                 }
             }
-            BlockingRule::PostcodeBirthYear => both(
-                v(Field::Postcode).map(str::to_string),
-                year.map(bytes_to_string),
-            ),
-            BlockingRule::GivenNameBirthDate => both(
-                v(Field::GivenName).map(str::to_string),
-                date.clone().map(bytes_to_string),
-            ),
-            BlockingRule::SurnameBirthDate => both(
-                v(Field::Surname).map(str::to_string),
-                date.clone().map(bytes_to_string),
-            ),
-            BlockingRule::BirthDatePostcode => both(
-                date.map(bytes_to_string),
-                v(Field::Postcode).map(str::to_string),
-            ),
-            BlockingRule::StreetNumberStreet => both(
-                v(Field::StreetNumber).map(str::to_string),
-                nonempty(&p.street_compact),
-            ),
-            BlockingRule::GivenSoundexLocality => both(
-                nonempty(&p.given_soundex),
-                v(Field::Locality).map(str::to_string),
-            ),
+            BlockingRule::GivenSoundexLocality => {
+                both(text(&p.given_soundex), exact(Field::Locality))
+            }
+            BlockingRule::PostcodeBirthYear => {
+                both(exact(Field::Postcode), p.birth.map(|d| d[..4].to_vec()))
+            }
             BlockingRule::Phone => {
                 for phone in &p.phones {
-                    out.push(hash(tag, &[phone.as_bytes()]));
+                    out.push(hash(&tag, &[phone.as_bytes()]));
                 }
                 None
             }
             BlockingRule::Email => {
                 for email in &p.emails {
-                    out.push(hash(tag, &[email.as_bytes()]));
+                    out.push(hash(&tag, &[email.as_bytes()]));
                 }
                 None
             }
-            BlockingRule::TaxId => v(Field::TaxId).map(|t| vec![t.as_bytes().to_vec()]),
+            BlockingRule::TaxId => exact(Field::TaxId).map(|t| vec![t]),
+            BlockingRule::Both(a, b) => both(exact(a), exact(b)),
         };
         if let Some(parts) = parts {
             let slices: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-            out.push(hash(tag, &slices));
+            out.push(hash(&tag, &slices));
         }
     }
 }
 
-fn bytes_to_string(b: Vec<u8>) -> String {
-    String::from_utf8_lossy(&b).into_owned()
-}
-
-fn both(a: Option<String>, b: Option<String>) -> Option<Vec<Vec<u8>>> {
-    Some(vec![a?.into_bytes(), b?.into_bytes()])
+fn both(a: Option<Vec<u8>>, b: Option<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
+    Some(vec![a?, b?])
 }
 
 /// FNV-1a over the rule's tag and its parts, with a separator so ("ab","c") != ("a","bc").
-fn hash(tag: u8, parts: &[&[u8]]) -> u64 {
+fn hash(tag: &[u8], parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |b: u8| {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     };
-    eat(tag);
+    for &b in tag {
+        eat(b);
+    }
     for part in parts {
         for &b in *part {
             eat(b);

@@ -12,7 +12,8 @@ use thiserror::Error;
 
 use super::blocking::{pack, unpack, BlockIndex, BlockingRule, BlockingStats};
 use super::compare::{compare, Level, Levels};
-use super::explain::{score, score_levels, Explanation};
+use super::explain::{score, Explanation};
+use super::fast::{in_parallel, FastMap, FastSet};
 use super::model::{estimate, u_from_random_pairs, EmOptions, EmReport, Model};
 use super::record::{prepare, Field, MatchRecord, Prepared, SourceKey};
 use super::rng::SplitMix64;
@@ -108,6 +109,8 @@ pub struct MatchConfig {
     pub seed: u64,
     /// Keep every scored pair, not only links and review items.
     pub keep_non_links: bool,
+    /// Threads to compare pairs on; the caller knows the machine, the engine does not ask.
+    pub threads: usize,
 }
 
 impl Default for MatchConfig {
@@ -122,10 +125,11 @@ impl Default for MatchConfig {
             max_cluster_records: 32,
             estimate: true,
             min_pairs_to_estimate: 500,
-            random_pairs: 200_000,
+            random_pairs: 50_000,
             max_em_pairs: 1_000_000,
             seed: 0x00c0_4c04_d000,
             keep_non_links: false,
+            threads: 1,
         }
     }
 }
@@ -177,11 +181,11 @@ pub struct Linker {
     config: MatchConfig,
     model: Model,
     keys: Vec<SourceKey>,
-    by_key: HashMap<SourceKey, RecordIx>,
+    by_key: FastMap<SourceKey, RecordIx>,
     system: Vec<u16>,
     systems: Vec<String>,
     prepared: Vec<Prepared>,
-    frequencies: Vec<HashMap<Box<str>, u32>>,
+    frequencies: Vec<FastMap<Box<str>, u32>>,
     blocks: BlockIndex,
     slot_of: Vec<u32>,
     slots: Vec<Slot>,
@@ -228,11 +232,11 @@ impl Linker {
             config,
             model,
             keys: Vec::new(),
-            by_key: HashMap::new(),
+            by_key: FastMap::default(),
             system: Vec::new(),
             systems: Vec::new(),
             prepared: Vec::new(),
-            frequencies: vec![HashMap::new(); Field::COUNT],
+            frequencies: vec![FastMap::default(); Field::COUNT],
             blocks: BlockIndex::default(),
             slot_of: Vec::new(),
             slots: Vec::new(),
@@ -500,25 +504,27 @@ impl Linker {
         let priors = Model::default();
         let n = self.prepared.len() as u64;
         let mut rng = SplitMix64::new(self.config.seed);
-        let mut samples = Vec::with_capacity(self.config.random_pairs);
+        let mut drawn = Vec::with_capacity(self.config.random_pairs);
         let mut attempts = 0;
-        while samples.len() < self.config.random_pairs && attempts < self.config.random_pairs * 4 {
+        while drawn.len() < self.config.random_pairs && attempts < self.config.random_pairs * 4 {
             attempts += 1;
             let (a, b) = (rng.below(n) as u32, rng.below(n) as u32);
             if a != b && self.may_pair(a, b) {
-                samples.push(compare(
-                    &self.prepared[a as usize],
-                    &self.prepared[b as usize],
-                ));
+                drawn.push(pack(a, b));
             }
         }
+        let samples = in_parallel(self.config.threads, &drawn, |part| {
+            part.iter().map(|&pair| self.compare_pair(pair)).collect()
+        });
         let start = u_from_random_pairs(&priors, &samples, 1_000.0);
 
         let stride = candidates.len().div_ceil(self.config.max_em_pairs).max(1);
-        let mut counts: HashMap<Levels, u64> = HashMap::new();
-        for &pair in candidates.iter().step_by(stride) {
-            let (a, b) = unpack(pair);
-            let levels = compare(&self.prepared[a as usize], &self.prepared[b as usize]);
+        let sample: Vec<u64> = candidates.iter().step_by(stride).copied().collect();
+        let compared = in_parallel(self.config.threads, &sample, |part| {
+            part.iter().map(|&pair| self.compare_pair(pair)).collect()
+        });
+        let mut counts: FastMap<Levels, u64> = FastMap::default();
+        for levels in compared {
             *counts.entry(levels).or_default() += 1;
         }
         let mut patterns: Vec<(Levels, u64)> = counts.into_iter().collect();
@@ -559,25 +565,31 @@ impl Linker {
         (decision, reason)
     }
 
+    fn compare_pair(&self, pair: u64) -> Levels {
+        let (a, b) = unpack(pair);
+        compare(&self.prepared[a as usize], &self.prepared[b as usize])
+    }
+
     fn score_candidates(&self, candidates: &[u64], cross: &[u64]) -> Vec<PairOutcome> {
-        let population = self.population();
-        let mut out = Vec::new();
-        for &pair in candidates {
-            let (a, b) = unpack(pair);
-            let (pa, pb) = (&self.prepared[a as usize], &self.prepared[b as usize]);
-            let explanation = score_levels(&self.model, population, &compare(pa, pb), pa, pb);
-            let (decision, reason) = self.classify(&explanation);
-            if decision != Decision::NoLink || self.config.keep_non_links {
-                out.push(PairOutcome {
-                    left: a,
-                    right: b,
-                    explanation,
-                    decision,
-                    reason,
-                });
+        let mut out = in_parallel(self.config.threads, candidates, |part| {
+            let mut kept = Vec::new();
+            for &pair in part {
+                let (a, b) = unpack(pair);
+                let explanation = self.score(a, b);
+                let (decision, reason) = self.classify(&explanation);
+                if decision != Decision::NoLink || self.config.keep_non_links {
+                    kept.push(PairOutcome {
+                        left: a,
+                        right: b,
+                        explanation,
+                        decision,
+                        reason,
+                    });
+                }
             }
-        }
-        let mut seen: HashMap<u64, usize> = out
+            kept
+        });
+        let mut seen: FastMap<u64, usize> = out
             .iter()
             .enumerate()
             .map(|(i, o)| (pack(o.left, o.right), i))
@@ -648,9 +660,10 @@ impl Linker {
         }
         for &x in ma {
             for &y in mb {
-                if self
-                    .kept_apart
-                    .contains(&ordered(&self.keys[x as usize], &self.keys[y as usize]))
+                if !self.kept_apart.is_empty()
+                    && self
+                        .kept_apart
+                        .contains(&ordered(&self.keys[x as usize], &self.keys[y as usize]))
                 {
                     return Err(Reason::KeptApart);
                 }
@@ -772,7 +785,7 @@ impl Linker {
         mut outcomes: Vec<PairOutcome>,
         only: Option<&HashSet<RecordIx>>,
     ) -> Vec<PairOutcome> {
-        let mut seen: HashSet<u64> = HashSet::new();
+        let mut seen: FastSet<u64> = FastSet::default();
         for o in &mut outcomes {
             let same = self.slot_of[o.left as usize] == self.slot_of[o.right as usize];
             if o.decision == Decision::Link && !same {

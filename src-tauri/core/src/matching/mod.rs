@@ -15,6 +15,7 @@ mod blocking;
 mod compare;
 mod engine;
 mod explain;
+mod fast;
 mod model;
 mod nickname;
 mod phonetic;
@@ -36,3 +37,5 @@ pub use record::{Field, MatchRecord, SourceKey};
 pub use rng::SplitMix64;
 pub use similarity::{edit_distance_within, jaro, jaro_winkler};
 
+#[cfg(test)]
+mod tests;
