@@ -1,0 +1,28 @@
+//! The commands the UI invokes. Each body is one call into the service layer, run on a
+//! blocking thread so that SQLite and file work never stall the window's main thread.
+//!
+//! Register a new command here, in `main.rs`'s `generate_handler!`, in `COMMANDS` in
+//! `build.rs`, and grant its `allow-` permission in tauri.conf.json.
+
+use concord_service::{AppStatus, Result, Service, ServiceError};
+use tauri::State;
+
+/// What the status bar shows.
+#[tauri::command]
+pub async fn app_status(service: State<'_, Service>) -> Result<AppStatus> {
+    off_main_thread(&service, Service::status).await
+}
+
+/// Runs a service operation on Tauri's blocking pool with its own handle to the service.
+async fn off_main_thread<T, F>(service: &Service, operation: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Service) -> Result<T> + Send + 'static,
+{
+    let service = service.clone();
+    tauri::async_runtime::spawn_blocking(move || operation(&service))
+        .await
+        .map_err(|err| {
+            ServiceError::internal(format!("the operation stopped unexpectedly: {err}"))
+        })?
+}
