@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::blocking::{pack, unpack, BlockIndex, BlockingRule, BlockingStats};
 use super::compare::{compare, Level, Levels};
-use super::explain::{score, Explanation};
+use super::explain::{score, score_levels, Explanation};
 use super::fast::{in_parallel, FastMap, FastSet};
 use super::model::{estimate, u_from_random_pairs, EmOptions, EmReport, Model};
 use super::record::{prepare, Field, MatchRecord, Prepared, SourceKey};
@@ -105,7 +105,6 @@ pub struct MatchConfig {
     pub estimate: bool,
     pub min_pairs_to_estimate: usize,
     pub random_pairs: usize,
-    pub max_em_pairs: usize,
     pub seed: u64,
     /// Keep every scored pair, not only links and review items.
     pub keep_non_links: bool,
@@ -126,7 +125,6 @@ impl Default for MatchConfig {
             estimate: true,
             min_pairs_to_estimate: 500,
             random_pairs: 50_000,
-            max_em_pairs: 1_000_000,
             seed: 0x00c0_4c04_d000,
             keep_non_links: false,
             threads: 1,
@@ -215,8 +213,10 @@ impl Linker {
         };
         let cross = linker.cross_reference_pairs(&records);
 
-        let em = linker.fit_model(&candidates);
-        let mut outcomes = linker.score_candidates(&candidates, &cross);
+        // Each candidate is compared once; estimation and scoring share the levels.
+        let levels = linker.compare_all(&candidates);
+        let em = linker.fit_model(&levels);
+        let mut outcomes = linker.score_candidates(&candidates, &levels, &cross);
         linker.cluster(&mut outcomes);
         let merged_ids = linker.assign_ids(ledger);
         let pairs = linker.final_pairs(outcomes, None);
@@ -311,7 +311,8 @@ impl Linker {
 
         let all: Vec<MatchRecord> = records;
         let cross = self.cross_reference_pairs(&all);
-        let mut outcomes = self.score_candidates(&candidates, &cross);
+        let levels = self.compare_all(&candidates);
+        let mut outcomes = self.score_candidates(&candidates, &levels, &cross);
         self.cluster(&mut outcomes);
         let touched_set: HashSet<RecordIx> = touched.iter().copied().collect();
         let pairs = self.final_pairs(outcomes, Some(&touched_set));
@@ -497,7 +498,14 @@ impl Linker {
     }
 
     /// Estimate u from random pairs and m and the prior by EM over a sample of candidates.
-    fn fit_model(&mut self, candidates: &[u64]) -> Option<EmReport> {
+    fn compare_all(&self, pairs: &[u64]) -> Vec<Levels> {
+        in_parallel(self.config.threads, pairs, |part| {
+            part.iter().map(|&pair| self.compare_pair(pair)).collect()
+        })
+    }
+
+    /// Estimate u from random pairs and m, u and the prior by EM over the candidates' levels.
+    fn fit_model(&mut self, candidates: &[Levels]) -> Option<EmReport> {
         if !self.config.estimate || candidates.len() < self.config.min_pairs_to_estimate {
             return None;
         }
@@ -513,23 +521,20 @@ impl Linker {
                 drawn.push(pack(a, b));
             }
         }
-        let samples = in_parallel(self.config.threads, &drawn, |part| {
-            part.iter().map(|&pair| self.compare_pair(pair)).collect()
-        });
+        let samples = self.compare_all(&drawn);
         let start = u_from_random_pairs(&priors, &samples, 1_000.0);
 
-        let stride = candidates.len().div_ceil(self.config.max_em_pairs).max(1);
-        let sample: Vec<u64> = candidates.iter().step_by(stride).copied().collect();
-        let compared = in_parallel(self.config.threads, &sample, |part| {
-            part.iter().map(|&pair| self.compare_pair(pair)).collect()
-        });
         let mut counts: FastMap<Levels, u64> = FastMap::default();
-        for levels in compared {
-            *counts.entry(levels).or_default() += 1;
+        for levels in candidates {
+            *counts.entry(*levels).or_default() += 1;
         }
         let mut patterns: Vec<(Levels, u64)> = counts.into_iter().collect();
         patterns.sort_unstable_by_key(|p| p.0);
-        let (model, report) = estimate(&start, &patterns, EmOptions::default());
+        let options = EmOptions {
+            fix_u: false,
+            ..EmOptions::default()
+        };
+        let (model, report) = estimate(&start, &patterns, options);
         self.model = model;
         Some(report)
     }
@@ -570,12 +575,20 @@ impl Linker {
         compare(&self.prepared[a as usize], &self.prepared[b as usize])
     }
 
-    fn score_candidates(&self, candidates: &[u64], cross: &[u64]) -> Vec<PairOutcome> {
-        let mut out = in_parallel(self.config.threads, candidates, |part| {
+    fn score_candidates(
+        &self,
+        candidates: &[u64],
+        levels: &[Levels],
+        cross: &[u64],
+    ) -> Vec<PairOutcome> {
+        let both: Vec<(u64, &Levels)> = candidates.iter().copied().zip(levels).collect();
+        let population = self.population();
+        let mut out = in_parallel(self.config.threads, &both, |part| {
             let mut kept = Vec::new();
-            for &pair in part {
+            for &(pair, levels) in part {
                 let (a, b) = unpack(pair);
-                let explanation = self.score(a, b);
+                let (pa, pb) = (&self.prepared[a as usize], &self.prepared[b as usize]);
+                let explanation = score_levels(&self.model, population, levels, pa, pb);
                 let (decision, reason) = self.classify(&explanation);
                 if decision != Decision::NoLink || self.config.keep_non_links {
                     kept.push(PairOutcome {

@@ -5,8 +5,9 @@
 //! TODO(nicknames): the table covers common English forms only; other languages need their own
 //! groups, ideally loaded from a reviewed list rather than compiled in.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use super::fast::FastMap;
 
 const GROUPS: &[&str] = &[
     "abigail abby abbie gail",
@@ -60,10 +61,10 @@ const GROUPS: &[&str] = &[
     "zachary zach zack",
 ];
 
-fn index() -> &'static HashMap<&'static str, Vec<u16>> {
-    static INDEX: OnceLock<HashMap<&'static str, Vec<u16>>> = OnceLock::new();
+fn index() -> &'static FastMap<&'static str, Vec<u16>> {
+    static INDEX: OnceLock<FastMap<&'static str, Vec<u16>>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map: HashMap<&'static str, Vec<u16>> = HashMap::new();
+        let mut map: FastMap<&'static str, Vec<u16>> = FastMap::default();
         for (group, line) in GROUPS.iter().enumerate() {
             for name in line.split_whitespace() {
                 map.entry(name).or_default().push(group as u16);

@@ -96,15 +96,36 @@ fn jaro_slices<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
 /// string alignment), or `None` once it exceeds `max`. Bounded because callers only ask
 /// "equal up to one or two typing errors", and the bound keeps long strings cheap.
 pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    if a.is_ascii() && b.is_ascii() {
+        osa_within(a.as_bytes(), b.as_bytes(), max)
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        osa_within(&a, &b, max)
+    }
+}
+
+fn osa_within<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    // Three rows of the dynamic programme; on the stack for the short values compared here.
+    const STACK: usize = 48;
     let width = b.len() + 1;
-    let mut prev2 = vec![0usize; width];
-    let mut prev: Vec<usize> = (0..width).collect();
-    let mut cur = vec![0usize; width];
+    let mut heap;
+    let mut stack = [0usize; 3 * STACK];
+    let rows: &mut [usize] = if width <= STACK {
+        &mut stack[..3 * width]
+    } else {
+        heap = vec![0usize; 3 * width];
+        &mut heap
+    };
+    let (prev2, rest) = rows.split_at_mut(width);
+    let (prev, cur) = rest.split_at_mut(width);
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    for (j, cell) in prev.iter_mut().enumerate() {
+        *cell = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
