@@ -1,2 +1,4 @@
 //! Embedded stand-ins for a web store (Vendure Admin GraphQL) and an ERP (Tryton JSON-RPC),
 //! served on loopback with a deterministic, realistic population.
+
+pub mod usps;

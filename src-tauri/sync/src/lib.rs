@@ -1,2 +1,4 @@
 //! Connectors to the external systems (one client per system) and the engine that pulls from
 //! them into the cache and pushes corrections back.
+
+pub mod usps;
