@@ -1,4 +1,6 @@
 //! Connectors to the external systems (one client per system) and the engine that pulls from
 //! them into the cache and pushes corrections back.
 
+pub mod connector;
+pub mod tryton;
 pub mod usps;

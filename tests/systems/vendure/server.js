@@ -6,6 +6,9 @@
 //   VENDURE_PORT, VENDURE_DB (SQLite file), VENDURE_SUPERADMIN, VENDURE_PASSWORD.
 'use strict';
 
+// Telemetry would try to reach the Internet; tests stay on loopback.
+process.env.VENDURE_DISABLE_TELEMETRY = 'true';
+
 const { bootstrap, dummyPaymentHandler } = require('@vendure/core');
 
 function required(name) {
