@@ -84,34 +84,30 @@ impl BlockingRule {
     /// Append this rule's keys for a record; none when a needed part is missing.
     pub(crate) fn keys(self, p: &Prepared, out: &mut Vec<u64>) {
         let tag = self.tag();
-        let text = |s: &str| (!s.is_empty()).then(|| s.as_bytes().to_vec());
-        let exact = |f: Field| -> Option<Vec<u8>> {
+        let birth = p.birth.as_ref().map(|d| &d[..]);
+        let exact = |f: Field| -> Option<&[u8]> {
             match f {
-                Field::BirthDate => p.birth.map(|d| d.to_vec()),
+                Field::BirthDate => birth,
                 Field::Street => text(&p.street_compact),
                 Field::Phone | Field::Email => None,
                 _ => p.value(f).and_then(text),
             }
         };
-        let initial = p.value(Field::GivenName).and_then(|s| s.chars().next());
-        let initial = initial.map(|c| c.to_string().into_bytes());
-        let parts: Option<Vec<Vec<u8>>> = match self {
+        let initial = p
+            .value(Field::GivenName)
+            .and_then(|s| s.chars().next().map(|c| &s.as_bytes()[..c.len_utf8()]));
+        let parts: Option<[&[u8]; 2]> = match self {
             BlockingRule::SurnameSoundexGivenInitial => both(text(&p.surname_soundex), initial),
             BlockingRule::NameSoundexes => {
                 match (text(&p.given_soundex), text(&p.surname_soundex)) {
-                    (Some(g), Some(s)) => {
-                        let (lo, hi) = if g <= s { (g, s) } else { (s, g) };
-                        Some(vec![lo, hi])
-                    }
+                    (Some(g), Some(s)) => Some(if g <= s { [g, s] } else { [s, g] }),
                     _ => None,
                 }
             }
             BlockingRule::GivenSoundexLocality => {
                 both(text(&p.given_soundex), exact(Field::Locality))
             }
-            BlockingRule::PostcodeBirthYear => {
-                both(exact(Field::Postcode), p.birth.map(|d| d[..4].to_vec()))
-            }
+            BlockingRule::PostcodeBirthYear => both(exact(Field::Postcode), birth.map(|d| &d[..4])),
             BlockingRule::Phone => {
                 for phone in &p.phones {
                     out.push(hash(&tag, &[phone.as_bytes()]));
@@ -124,18 +120,26 @@ impl BlockingRule {
                 }
                 None
             }
-            BlockingRule::TaxId => exact(Field::TaxId).map(|t| vec![t]),
+            BlockingRule::TaxId => {
+                if let Some(t) = exact(Field::TaxId) {
+                    out.push(hash(&tag, &[t]));
+                }
+                None
+            }
             BlockingRule::Both(a, b) => both(exact(a), exact(b)),
         };
         if let Some(parts) = parts {
-            let slices: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-            out.push(hash(&tag, &slices));
+            out.push(hash(&tag, &parts));
         }
     }
 }
 
-fn both(a: Option<Vec<u8>>, b: Option<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
-    Some(vec![a?, b?])
+fn text(s: &str) -> Option<&[u8]> {
+    (!s.is_empty()).then_some(s.as_bytes())
+}
+
+fn both<'a>(a: Option<&'a [u8]>, b: Option<&'a [u8]>) -> Option<[&'a [u8]; 2]> {
+    Some([a?, b?])
 }
 
 /// FNV-1a over the rule's tag and its parts, with a separator so ("ab","c") != ("a","bc").

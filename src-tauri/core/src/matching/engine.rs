@@ -120,7 +120,7 @@ impl Default for MatchConfig {
             veto_probability: 1e-4,
             dedupe_systems: Vec::new(),
             rules: BlockingRule::DEFAULT.to_vec(),
-            max_block_records: 200,
+            max_block_records: 50,
             max_cluster_records: 32,
             estimate: true,
             min_pairs_to_estimate: 500,
@@ -182,6 +182,8 @@ pub struct Linker {
     by_key: FastMap<SourceKey, RecordIx>,
     system: Vec<u16>,
     systems: Vec<String>,
+    /// Per system: whether it may hold several records of one customer.
+    system_dedupes: Vec<bool>,
     prepared: Vec<Prepared>,
     frequencies: Vec<FastMap<Box<str>, u32>>,
     blocks: BlockIndex,
@@ -235,6 +237,7 @@ impl Linker {
             by_key: FastMap::default(),
             system: Vec::new(),
             systems: Vec::new(),
+            system_dedupes: Vec::new(),
             prepared: Vec::new(),
             frequencies: vec![FastMap::default(); Field::COUNT],
             blocks: BlockIndex::default(),
@@ -402,6 +405,8 @@ impl Linker {
                 Some(s) => s as u16,
                 None => {
                     self.systems.push(record.key.system.clone());
+                    let dedupes = self.config.dedupe_systems.contains(&record.key.system);
+                    self.system_dedupes.push(dedupes);
                     (self.systems.len() - 1) as u16
                 }
             };
@@ -448,10 +453,7 @@ impl Linker {
     }
 
     fn dedupes(&self, system: u16) -> bool {
-        self.config
-            .dedupe_systems
-            .iter()
-            .any(|s| *s == self.systems[system as usize])
+        self.system_dedupes[system as usize]
     }
 
     /// Records of one system are compared only where that system may hold duplicates.
