@@ -8,6 +8,7 @@
 //! and never panics on what a system sends. Messages name the system and what was wrong, but
 //! never repeat a body: bodies hold personal data and messages end up in logs.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -314,6 +315,24 @@ pub enum PageCursor {
     Skip(u64),
 }
 
+/// Which version of each record has been taken already, to drop the repeats that an
+/// overlapping cursor brings back. The version is whatever the system dates or stamps a
+/// record with (Vendure's `updatedAt`, Tryton's `_timestamp`).
+#[derive(Debug, Default, Clone)]
+pub struct SeenVersions {
+    seen: HashMap<String, String>,
+}
+
+impl SeenVersions {
+    /// True unless this very version of the record was offered before.
+    pub fn is_new(&mut self, id: &str, version: &str) -> bool {
+        match self.seen.insert(id.to_owned(), version.to_owned()) {
+            Some(previous) => previous != version,
+            None => true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +454,25 @@ mod tests {
         assert!(
             matches!(error, ConnectorError::Permanent { .. }),
             "got {error:?}"
+        );
+    }
+
+    #[test]
+    fn a_repeat_of_the_same_version_is_dropped_but_a_newer_one_is_kept() {
+        let mut seen = SeenVersions::default();
+
+        let offers = [
+            ("7", "13:41:46"),
+            ("7", "13:41:46"),
+            ("7", "13:41:52"),
+            ("8", "13:41:46"),
+        ];
+        let kept: Vec<bool> = offers.iter().map(|(id, v)| seen.is_new(id, v)).collect();
+
+        assert_eq!(
+            kept,
+            [true, false, true, true],
+            "only exact repeats are dropped"
         );
     }
 }

@@ -4,3 +4,4 @@
 pub mod connector;
 pub mod tryton;
 pub mod usps;
+pub mod vendure;
