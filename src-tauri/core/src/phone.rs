@@ -55,6 +55,11 @@ pub fn parse_phone(input: &str, default_region: &str) -> Result<Phone, PhoneErro
     Ok(from_parsed(&number))
 }
 
+/// Whether `code` names a region whose numbering plan is known (ISO 3166-1 alpha-2).
+pub fn is_known_region(code: &str) -> bool {
+    region_id(code).is_ok()
+}
+
 fn region_id(code: &str) -> Result<country::Id, PhoneError> {
     country::Id::from_str(&code.trim().to_ascii_uppercase())
         .map_err(|_| PhoneError::UnknownRegion(code.to_string()))
@@ -206,6 +211,12 @@ mod tests {
             Err(PhoneError::UnknownRegion("XX".into())),
             "XX is no country"
         );
+    }
+
+    #[test]
+    fn known_regions_are_two_letter_codes_in_any_case() {
+        assert!(is_known_region("gb"), "case does not matter");
+        assert!(!is_known_region("ZZ"), "ZZ is no region");
     }
 
     #[test]

@@ -18,9 +18,11 @@
 //! (SQLite, files); hosts call them off their UI thread. A method never prints and never
 //! logs personal data above `debug` (see [`logging`]).
 
+mod cache;
 pub mod config;
 pub mod error;
 pub mod logging;
+pub mod lookup;
 pub mod status;
 
 use std::sync::Arc;
@@ -28,7 +30,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 pub use config::{Config, Paths, Role};
+pub use cache::CACHE_FILE_NAME;
 pub use error::{ErrorCode, Result, ServiceError};
+pub use lookup::{CustomerView, LookupHit, LookupResults};
 pub use status::{AppStatus, SyncState};
 
 /// An open Concord installation: its folders, its settings and, as they land, its cache and
@@ -42,6 +46,7 @@ pub struct Service {
 struct Inner {
     paths: Paths,
     config: Config,
+    cache: cache::Cache,
 }
 
 impl Service {
@@ -52,16 +57,27 @@ impl Service {
         std::fs::create_dir_all(&paths.data_dir)
             .with_context(|| format!("creating the data folder {}", paths.data_dir.display()))?;
         let config = Config::load(&paths.config_file())?;
+        let cache = cache::Cache::open(&paths.data_dir)?;
 
         tracing::info!(role = %config.user.role, "service opened");
         Ok(Self {
-            inner: Arc::new(Inner { paths, config }),
+            inner: Arc::new(Inner { paths, config, cache }),
         })
     }
 
     /// The folders this installation uses.
     pub fn paths(&self) -> &Paths {
         &self.inner.paths
+    }
+
+    /// The local cache.
+    pub(crate) fn cache(&self) -> &cache::Cache {
+        &self.inner.cache
+    }
+
+    /// The file holding the local cache.
+    pub fn cache_path(&self) -> &std::path::Path {
+        self.inner.cache.path()
     }
 
     /// The settings read when the installation was opened.

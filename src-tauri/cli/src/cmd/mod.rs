@@ -4,6 +4,8 @@
 //! `fn run(args: Args, ctx: &Context) -> anyhow::Result<()>`, then add one variant to
 //! [`Command`] and one line to each of its `match`es.
 
+mod lookup;
+mod show;
 mod status;
 
 use clap::Subcommand;
@@ -25,6 +27,10 @@ impl Context {
 pub enum Command {
     /// Show sync state, pushes waiting, and the configured user and role.
     Status(status::Args),
+    /// Find the customers a phone, email, order number, postcode, name or company may mean.
+    Lookup(lookup::Args),
+    /// Show one merged account: account, contacts, addresses, orders, source records.
+    Show(show::Args),
 }
 
 impl Command {
@@ -32,12 +38,16 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Status(_) => "status",
+            Command::Lookup(_) => "lookup",
+            Command::Show(_) => "show",
         }
     }
 
     pub fn run(self, ctx: &Context) -> anyhow::Result<()> {
         match self {
             Command::Status(args) => status::run(args, ctx),
+            Command::Lookup(args) => lookup::run(args, ctx),
+            Command::Show(args) => show::run(args, ctx),
         }
     }
 }

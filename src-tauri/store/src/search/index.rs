@@ -150,6 +150,22 @@ pub fn deletions(word: &str) -> Vec<String> {
 /// Used after bulk loads (which skip per-customer refreshes) and to recover from any doubt
 /// about the index.
 pub fn rebuild(conn: &Connection) -> anyhow::Result<()> {
+    // A savepoint makes the rebuild one transaction whether or not the caller opened one:
+    // a million small autocommits would take hours, and a half-rebuilt index is never seen.
+    conn.execute_batch("SAVEPOINT search_rebuild")?;
+    match rebuild_inside(conn) {
+        Ok(()) => {
+            conn.execute_batch("RELEASE search_rebuild")?;
+            Ok(())
+        }
+        Err(err) => {
+            conn.execute_batch("ROLLBACK TO search_rebuild; RELEASE search_rebuild")?;
+            Err(err)
+        }
+    }
+}
+
+fn rebuild_inside(conn: &Connection) -> anyhow::Result<()> {
     conn.execute("DELETE FROM search_document", [])
         .context("clearing search documents")?;
     conn.execute_batch("DELETE FROM search_term; DELETE FROM search_term_deletion;")
