@@ -4,6 +4,7 @@
 //! `fn run(args: Args, ctx: &Context) -> anyhow::Result<()>`, then add one variant to
 //! [`Command`] and one line to each of its `match`es.
 
+mod address;
 mod lookup;
 mod show;
 mod status;
@@ -27,6 +28,8 @@ impl Context {
 pub enum Command {
     /// Show sync state, pushes waiting, and the configured user and role.
     Status(status::Args),
+    /// Standardize an address, or check the standardizer against a cases file.
+    Address(address::Args),
     /// Find the customers a phone, email, order number, postcode, name or company may mean.
     Lookup(lookup::Args),
     /// Show one merged account: account, contacts, addresses, orders, source records.
@@ -38,6 +41,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Status(_) => "status",
+            Command::Address(_) => "address",
             Command::Lookup(_) => "lookup",
             Command::Show(_) => "show",
         }
@@ -46,6 +50,7 @@ impl Command {
     pub fn run(self, ctx: &Context) -> anyhow::Result<()> {
         match self {
             Command::Status(args) => status::run(args, ctx),
+            Command::Address(args) => address::run(args, ctx),
             Command::Lookup(args) => lookup::run(args, ctx),
             Command::Show(args) => show::run(args, ctx),
         }

@@ -125,6 +125,8 @@ pub(crate) fn standardize(raw: &RawInput, country: &str, typed: &str) -> Standar
             .filter(|l| !l.is_empty())
             .map(String::from)
             .collect();
+        // Nothing was applied to a rejected address, so no change is reported.
+        work.changes.clear();
         Verdict::Rejected { reason }
     } else if !work.review.is_empty() {
         Verdict::NeedsReview {
