@@ -315,6 +315,60 @@ pub enum PageCursor {
     Skip(u64),
 }
 
+/// Where the account fields Concord shows (customer type, price level, tax exemption) are kept
+/// in a system that has no fields for them: in the names of the customer's categories
+/// (Tryton's party categories, Vendure's customer groups). Matching ignores case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountMapping {
+    /// A name starting with this gives the customer type: `type:wholesale` -> `wholesale`.
+    pub customer_type_prefix: String,
+    /// A name starting with this gives the price level: `price:gold` -> `gold`.
+    pub price_level_prefix: String,
+    /// Names that mark the account as exempt from sales tax.
+    pub tax_exempt_names: Vec<String>,
+}
+
+impl Default for AccountMapping {
+    fn default() -> Self {
+        Self {
+            customer_type_prefix: "type:".to_owned(),
+            price_level_prefix: "price:".to_owned(),
+            tax_exempt_names: vec!["tax-exempt".to_owned()],
+        }
+    }
+}
+
+/// The account fields read through an [`AccountMapping`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFields {
+    pub customer_type: Option<String>,
+    pub price_level: Option<String>,
+    pub tax_exempt: bool,
+}
+
+impl AccountMapping {
+    /// Reads the account fields from category or group names; the first match wins.
+    pub fn read(&self, names: &[String]) -> AccountFields {
+        let after_prefix = |prefix: &str| {
+            names.iter().find_map(|name| {
+                let head = name.get(..prefix.len())?;
+                let rest = name[prefix.len()..].trim();
+                (!prefix.is_empty() && head.eq_ignore_ascii_case(prefix) && !rest.is_empty())
+                    .then(|| rest.to_owned())
+            })
+        };
+        AccountFields {
+            customer_type: after_prefix(&self.customer_type_prefix),
+            price_level: after_prefix(&self.price_level_prefix),
+            tax_exempt: names.iter().any(|name| {
+                self.tax_exempt_names
+                    .iter()
+                    .any(|marker| marker.eq_ignore_ascii_case(name.trim()))
+            }),
+        }
+    }
+}
+
 /// Which version of each record has been taken already, to drop the repeats that an
 /// overlapping cursor brings back. The version is whatever the system dates or stamps a
 /// record with (Vendure's `updatedAt`, Tryton's `_timestamp`).
@@ -473,6 +527,39 @@ mod tests {
             kept,
             [true, false, true, true],
             "only exact repeats are dropped"
+        );
+    }
+
+    #[test]
+    fn account_fields_are_read_from_category_names_ignoring_case() {
+        let names = [
+            "VIP".to_owned(),
+            "Type: Wholesale".to_owned(),
+            "price:gold".to_owned(),
+            "Tax-Exempt".to_owned(),
+        ];
+
+        let fields = AccountMapping::default().read(&names);
+
+        assert_eq!(
+            fields.customer_type.as_deref(),
+            Some("Wholesale"),
+            "prefix ignores case"
+        );
+        assert_eq!(fields.price_level.as_deref(), Some("gold"));
+        assert!(fields.tax_exempt, "the marker matches whatever its case");
+    }
+
+    #[test]
+    fn names_without_a_mapping_give_no_account_fields() {
+        let names = ["VIP".to_owned(), "type:".to_owned(), "t".to_owned()];
+
+        let fields = AccountMapping::default().read(&names);
+
+        assert_eq!(
+            fields,
+            AccountFields::default(),
+            "an empty value or short name maps to nothing"
         );
     }
 }

@@ -26,7 +26,9 @@ pub use records::{
     ContactKind, TrytonAddress, TrytonContact, TrytonParty, TrytonSale, TrytonSaleLine,
 };
 
-use crate::connector::{self, ConnectorError, Endpoint, Page, PageCursor, Rejected, System};
+use crate::connector::{
+    self, AccountMapping, ConnectorError, Endpoint, Page, PageCursor, Rejected, System,
+};
 use records::Fields;
 
 const SYSTEM: System = System::Tryton;
@@ -42,6 +44,8 @@ pub struct TrytonSettings {
     /// Records per page.
     pub page_size: u32,
     pub channel: ChannelMapping,
+    /// Which party categories carry the customer type, price level and tax exemption.
+    pub account: AccountMapping,
 }
 
 impl TrytonSettings {
@@ -58,6 +62,7 @@ impl TrytonSettings {
             password: password.into(),
             page_size: 200,
             channel: ChannelMapping::default(),
+            account: AccountMapping::default(),
         }
     }
 }
@@ -286,7 +291,7 @@ impl TrytonClient {
             server_time,
         };
         for row in rows {
-            match party(&row, &addresses, &contacts) {
+            match party(&row, &addresses, &contacts, &self.settings.account) {
                 Ok(party) => page.records.push(party),
                 Err(reason) => page.rejected.push(rejected(row, reason)),
             }
@@ -549,6 +554,7 @@ fn party(
     raw: &Value,
     addresses: &[(i64, Value)],
     contacts: &[(i64, Value)],
+    account: &AccountMapping,
 ) -> Result<TrytonParty, String> {
     let f = Fields::of(raw)?;
     let id = f.id("id")?;
@@ -570,12 +576,14 @@ fn party(
         last_modified_at = last_modified_at.max(contact.last_modified_at);
         party_contacts.push(contact);
     }
+    let categories = f.related_texts("categories", "name")?;
     Ok(TrytonParty {
         id,
         code: f.opt_text("code")?,
         name: f.opt_text("name")?,
         active: f.bool("active")?,
-        categories: f.related_texts("categories", "name")?,
+        account: account.read(&categories),
+        categories,
         addresses: party_addresses,
         contacts: party_contacts,
         last_modified_at,
@@ -704,7 +712,7 @@ mod tests {
             "last_modified_at": value::encode_datetime(Utc::now()),
         });
 
-        let reason = party(&raw, &[], &[]).unwrap_err();
+        let reason = party(&raw, &[], &[], &AccountMapping::default()).unwrap_err();
 
         assert!(
             reason.contains("address 99"),

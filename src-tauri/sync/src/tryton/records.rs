@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::value;
+use crate::connector::AccountFields;
 
 /// Read access to one record's JSON object with reasons for every way a field can be wrong.
 pub(crate) struct Fields<'a> {
@@ -135,9 +136,10 @@ pub struct TrytonParty {
     pub code: Option<String>,
     pub name: Option<String>,
     pub active: bool,
-    /// Names of the party's categories; account type and price level are read from them
-    /// through [`super::AccountMapping`].
+    /// Names of the party's categories, as stored.
     pub categories: Vec<String>,
+    /// Customer type, price level and tax exemption, read from the categories.
+    pub account: AccountFields,
     pub addresses: Vec<TrytonAddress>,
     pub contacts: Vec<TrytonContact>,
     /// The latest change to the party, its addresses or its contact mechanisms.

@@ -25,7 +25,9 @@ pub use records::{
     VendureAddress, VendureCustomer, VendureOrder, VendureOrderAddress, VendureOrderLine,
 };
 
-use crate::connector::{self, ConnectorError, Endpoint, Page, PageCursor, Rejected, System};
+use crate::connector::{
+    self, AccountMapping, ConnectorError, Endpoint, Page, PageCursor, Rejected, System,
+};
 use records::Fields;
 
 const SYSTEM: System = System::Vendure;
@@ -44,6 +46,8 @@ pub struct VendureSettings {
     pub overlap: Duration,
     /// How many of a customer's orders come nested in the customer.
     pub orders_per_customer: u32,
+    /// Which customer groups carry the customer type, price level and tax exemption.
+    pub account: AccountMapping,
 }
 
 impl VendureSettings {
@@ -59,6 +63,7 @@ impl VendureSettings {
             page_size: 100,
             overlap: Duration::from_secs(1),
             orders_per_customer: 50,
+            account: AccountMapping::default(),
         }
     }
 }
@@ -221,7 +226,7 @@ impl VendureClient {
             server_time: None,
         };
         for raw in items {
-            match customer_with_orders(&raw, self.settings.orders_per_customer) {
+            match customer_with_orders(&raw, &self.settings) {
                 Ok(customer) => page.records.push(customer),
                 Err(reason) => page.rejected.push(rejected(raw, reason)),
             }
@@ -309,7 +314,11 @@ fn list_page(list: &Value, skip: u64) -> Result<(Vec<Value>, Option<PageCursor>)
     Ok((items, next))
 }
 
-fn customer_with_orders(raw: &Value, limit: u32) -> Result<VendureCustomer, String> {
+fn customer_with_orders(
+    raw: &Value,
+    settings: &VendureSettings,
+) -> Result<VendureCustomer, String> {
+    let limit = settings.orders_per_customer;
     let f = Fields::of(raw)?;
     let orders = match f.get("orders") {
         Value::Null => Vec::new(),
@@ -328,7 +337,7 @@ fn customer_with_orders(raw: &Value, limit: u32) -> Result<VendureCustomer, Stri
             orders
         }
     };
-    records::customer(raw, orders)
+    records::customer(raw, orders, &settings.account)
 }
 
 fn rejected(raw: Value, reason: String) -> Rejected {

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use crate::connector::{AccountFields, AccountMapping};
+
 /// Read access to one GraphQL object with a reason for every way a field can be wrong.
 pub(crate) struct Fields<'a> {
     object: &'a Map<String, Value>,
@@ -95,8 +97,10 @@ pub struct VendureCustomer {
     pub phone: Option<String>,
     /// Has a login of its own; a guest has none.
     pub registered: bool,
-    /// Names of the customer groups; account type and price level are read from them.
+    /// Names of the customer groups, as stored.
     pub groups: Vec<String>,
+    /// Customer type, price level and tax exemption, read from the groups.
+    pub account: AccountFields,
     pub addresses: Vec<VendureAddress>,
     /// The customer's orders as nested in the customer (up to the first page of them).
     pub orders: Vec<VendureOrder>,
@@ -199,7 +203,11 @@ pub(crate) const CUSTOMER_FIELDS: &str = "
         country { code } phoneNumber defaultShippingAddress defaultBillingAddress
     }";
 
-pub(crate) fn customer(raw: &Value, orders: Vec<VendureOrder>) -> Result<VendureCustomer, String> {
+pub(crate) fn customer(
+    raw: &Value,
+    orders: Vec<VendureOrder>,
+    account: &AccountMapping,
+) -> Result<VendureCustomer, String> {
     let f = Fields::of(raw)?;
     let addresses = f
         .list("addresses")?
@@ -219,6 +227,7 @@ pub(crate) fn customer(raw: &Value, orders: Vec<VendureOrder>) -> Result<Vendure
         email: f.opt_text("emailAddress")?,
         phone: f.opt_text("phoneNumber")?,
         registered: !f.get("user").is_null(),
+        account: account.read(&groups),
         groups,
         addresses,
         orders,

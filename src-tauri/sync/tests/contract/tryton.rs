@@ -57,6 +57,22 @@ async fn create(client: &TrytonClient, model: &str, values: Value) -> i64 {
     ids[0].as_i64().expect("create answers the new IDs")
 }
 
+/// The party category called `name`, made when missing.
+async fn category(client: &TrytonClient, name: &str) -> i64 {
+    let found = client
+        .call(
+            "model.party.category.search",
+            vec![json!([["name", "=", name]])],
+            None,
+        )
+        .await
+        .expect("searching categories");
+    match found[0].as_i64() {
+        Some(id) => id,
+        None => create(client, "party.category", json!({"name": name})).await,
+    }
+}
+
 /// A party with a US and an Australian address, an email, a phone and a mobile.
 async fn create_party(client: &TrytonClient, name: &str) -> i64 {
     let us = id_by(client, "country.country", "code", "US").await;
@@ -144,6 +160,18 @@ pub async fn a_party_is_read_with_its_addresses_and_contacts(target: &TrytonTarg
     let client = client(target);
     let name = unique("Ada");
     let id = create_party(&client, &name).await;
+    let categories = [
+        category(&client, "type:wholesale").await,
+        category(&client, "Tax-Exempt").await,
+    ];
+    client
+        .call(
+            "model.party.party.write",
+            vec![json!([id]), json!({"categories": [["add", categories]]})],
+            None,
+        )
+        .await
+        .expect("categorizing the party");
 
     let party = party_by_id(&client, id).await;
 

@@ -237,10 +237,22 @@ pub async fn a_customer_is_read_with_addresses_default_flags_and_orders(target: 
     let name = unique("Ada");
     let id = create_customer(&client, &name).await;
     let order_id = place_order(&client, Some(&id), "").await;
+    mutate(
+        &client,
+        "createCustomerGroup",
+        "mutation($input: CreateCustomerGroupInput!) { createCustomerGroup(input: $input) { id } }",
+        json!({"input": {"name": format!("price:{name}"), "customerIds": [id]}}),
+    )
+    .await;
 
     let customer = customer_by_id(&client, &id).await;
 
     assert_eq!(customer.first_name.as_deref(), Some(name.as_str()));
+    assert_eq!(
+        customer.account.price_level.as_deref(),
+        Some(name.as_str()),
+        "the price level is read from the customer's groups"
+    );
     assert_eq!(
         customer.email,
         Some(format!("{}@example.com", name.to_lowercase()))
