@@ -159,10 +159,21 @@ fn order_reading(text: &str) -> Option<OrderQuery> {
         && bare.chars().all(order_chars)
         && bare.chars().any(|c| c.is_ascii_digit())
         && bare.split_whitespace().count() <= 2;
+    // Systems prefix numbers with a short code (SO, WEB, INV); a longer run of letters before
+    // the digits is a word, e.g. an email's local part being typed, not an order number.
+    let letters_before_digits = bare
+        .chars()
+        .take_while(|c| !c.is_ascii_digit())
+        .filter(|c| c.is_alphabetic())
+        .count();
+    let plausible = plausible && letters_before_digits <= MAX_ORDER_PREFIX_LETTERS;
     plausible.then(|| OrderQuery {
         key: keys::order_number_key(bare),
     })
 }
+
+/// The longest system prefix an order number carries.
+const MAX_ORDER_PREFIX_LETTERS: usize = 5;
 
 /// The longest postcode of any country, without spaces.
 const MAX_POSTCODE_CHARS: usize = 10;
@@ -296,6 +307,19 @@ mod tests {
             classify("#SO-0042", "US").order.unwrap().key,
             "42",
             "prefix and zeros go"
+        );
+    }
+
+    #[test]
+    fn a_word_followed_by_digits_is_not_an_order_number() {
+        assert_eq!(
+            classify("james.smith12345", "US").order,
+            None,
+            "an email being typed"
+        );
+        assert!(
+            classify("INV-12345", "US").order.is_some(),
+            "a short prefix is decoration"
         );
     }
 
