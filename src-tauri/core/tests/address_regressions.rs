@@ -1,0 +1,105 @@
+//! Inputs the property tests and the fuzzer found mishandled, each kept with the rule it broke.
+//! Most broke idempotence: standardizing the standardized lines again must change nothing.
+
+use concord_core::address::{standardize, Standardized, Verdict};
+
+fn twice(text: &str, country: &str) -> (Standardized, Standardized) {
+    let first = standardize(text, Some(country));
+    let second = standardize(&first.lines.join("\n"), first.country.as_deref());
+    (first, second)
+}
+
+#[test]
+fn a_lettered_unit_beside_a_military_address_is_a_unit_not_a_second_delivery_line() {
+    let text = "1 Maple Street, Unit B, APO AE 09499";
+
+    let (first, second) = twice(text, "US");
+
+    assert_eq!(
+        first.lines[0], "1 MAPLE ST UNIT B",
+        "UNIT B is an apartment-style unit"
+    );
+    assert_eq!(
+        second.lines, first.lines,
+        "and it stays one on the second pass"
+    );
+}
+
+#[test]
+fn a_hash_unit_after_a_designator_that_stands_alone_stays_its_own_unit() {
+    let text = "1 North Lower, #12, Springfield, IL 62704";
+
+    let (first, second) = twice(text, "US");
+
+    assert_eq!(
+        first.lines[0], "1 NORTH LOWR # 12",
+        "LOWR needs no number; # 12 is apart"
+    );
+    assert_eq!(
+        second.lines, first.lines,
+        "the # is not swallowed on the second pass"
+    );
+}
+
+#[test]
+fn a_directional_after_a_designator_that_stands_alone_is_not_its_unit_number() {
+    let text = "1 North Lower North, Springfield, IL 62704";
+
+    let (first, second) = twice(text, "US");
+
+    assert_eq!(
+        second.lines, first.lines,
+        "N after LOWER reads the same both times"
+    );
+}
+
+#[test]
+fn a_single_directional_letter_is_never_read_as_a_unit_number() {
+    let text = "1 South West North Unit East, Springfield, IL 62704";
+
+    let (first, second) = twice(text, "US");
+
+    assert_eq!(second.lines, first.lines, "UNIT E has one reading");
+}
+
+#[test]
+fn a_city_without_letters_needs_review() {
+    let text = "123, 10115 62704";
+
+    let result = standardize(text, Some("DE"));
+
+    assert!(
+        matches!(&result.verdict, Verdict::NeedsReview { reason } if reason.contains("letters")),
+        "a number is not a city: {:?}",
+        result.verdict
+    );
+}
+
+#[test]
+fn the_postcode_chosen_is_the_one_with_the_city_on_its_side() {
+    let text = "123, 10115 and 62704";
+
+    let (first, second) = twice(text, "DE");
+
+    assert_eq!(
+        first.components.postcode.as_deref(),
+        Some("10115"),
+        "city follows it in DE"
+    );
+    assert_eq!(
+        second.lines, first.lines,
+        "the same postcode is found again"
+    );
+}
+
+#[test]
+fn a_hash_is_never_taken_into_a_postcode() {
+    let text = "123, # and 00000";
+
+    let (first, second) = twice(text, "DE");
+
+    assert_eq!(
+        second.lines, first.lines,
+        "the # stays in the city text both times"
+    );
+}
