@@ -6,6 +6,8 @@
 //! error; the command line never prints personal data into logs.
 
 mod cmd;
+mod febrl;
+mod synthetic;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,7 +5,10 @@
 //! [`Command`] and one line to each of its `match`es.
 
 mod address;
+mod bench;
+mod bench_match;
 mod lookup;
+mod match_cmd;
 mod show;
 mod status;
 
@@ -30,10 +33,14 @@ pub enum Command {
     Status(status::Args),
     /// Standardize an address, or check the standardizer against a cases file.
     Address(address::Args),
+    /// Link two record files, or find duplicates within one, and write the pairs.
+    Match(match_cmd::Args),
     /// Find the customers a phone, email, order number, postcode, name or company may mean.
     Lookup(lookup::Args),
     /// Show one merged account: account, contacts, addresses, orders, source records.
     Show(show::Args),
+    /// Run a benchmark: `concord bench match`.
+    Bench(bench::Args),
 }
 
 impl Command {
@@ -42,6 +49,8 @@ impl Command {
         match self {
             Command::Status(_) => "status",
             Command::Address(_) => "address",
+            Command::Match(_) => "match",
+            Command::Bench(_) => "bench",
             Command::Lookup(_) => "lookup",
             Command::Show(_) => "show",
         }
@@ -51,6 +60,8 @@ impl Command {
         match self {
             Command::Status(args) => status::run(args, ctx),
             Command::Address(args) => address::run(args, ctx),
+            Command::Match(args) => match_cmd::run(args, ctx),
+            Command::Bench(args) => bench::run(args, ctx),
             Command::Lookup(args) => lookup::run(args, ctx),
             Command::Show(args) => show::run(args, ctx),
         }

@@ -1,0 +1,21 @@
+//! `concord bench KIND`: measurements that belong in a benchmark, not in a timed test.
+
+use super::{bench_match, Context};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    kind: Kind,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Kind {
+    /// Matching quality (precision, recall, F1) and time on the FEBRL data, and at scale.
+    Match(bench_match::Args),
+}
+
+pub fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
+    match args.kind {
+        Kind::Match(args) => bench_match::run(args),
+    }
+}
