@@ -8,6 +8,9 @@
 //! number of times with backoff. It never sends an address outside the US postal system, and
 //! never logs an address: addresses are personal data.
 
+// TODO(usps): the client is not yet built from the installation's settings; the client id and
+// secret must come from the credential store once the service layer offers online checks.
+
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};

@@ -131,6 +131,8 @@ pub(crate) fn collapse_spaces(text: &str) -> String {
 }
 
 /// Other ways people write country names; the English names come from the metadata.
+// TODO(address): this list covers common English and local names of the countries Concord's
+// customers ship to most; other local names are not recognized and need `--country`.
 const COUNTRY_ALIASES: &[(&str, &str)] = &[
     ("USA", "US"),
     ("US", "US"),

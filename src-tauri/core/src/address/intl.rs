@@ -11,6 +11,10 @@ use super::metadata::{Country, Region};
 use super::model::{Change, ChangeKind, Components, Standardized, Verdict};
 use super::postcode;
 
+// TODO(address): only the first level of sub-regions (state, province) is checked against the
+// postcode; cities and districts are recognized only where the format writes them run together
+// (China, Taiwan), and a Latin-script address in such a country is not transliterated.
+
 /// Format overrides where the postal operator's own guide differs from the metadata's layout.
 /// Canada Post puts two spaces between the province and the postal code.
 const FORMAT_OVERRIDES: &[(&str, &str)] = &[("CA", "%N%n%O%n%A%n%C %S  %Z")];

@@ -8,6 +8,11 @@
 //! guesses what only the USPS address file knows (which of two spellings a street really has);
 //! those cases are left as typed.
 
+// TODO(address): the city is not checked against the ZIP code and city names are not
+// abbreviated to their USPS form; both need the USPS City State file, which is not shipped.
+// TODO(address): street names that are pre-types in Spanish (CALLE, AVENIDA) or that begin
+// with a suffix word (AVENUE OF THE AMERICAS) are kept as typed rather than parsed into parts.
+
 mod tables;
 
 use std::sync::LazyLock;
