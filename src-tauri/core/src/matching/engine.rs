@@ -85,6 +85,18 @@ impl PairOutcome {
     }
 }
 
+/// One line of an explanation as a supervisor reads it: the field, both values as compared,
+/// the level and its weight. The weight is copied from the explanation, never recomputed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldEvidence {
+    pub field: Field,
+    pub level: Level,
+    pub left: Option<String>,
+    pub right: Option<String>,
+    pub bits: f64,
+    pub frequency_adjusted: bool,
+}
+
 /// Settings of the engine. The defaults are tuned on the FEBRL benchmark data.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatchConfig {
@@ -381,6 +393,22 @@ impl Linker {
     pub fn score(&self, a: RecordIx, b: RecordIx) -> Explanation {
         let (pa, pb) = (&self.prepared[a as usize], &self.prepared[b as usize]);
         score(&self.model, self.population(), pa, pb)
+    }
+
+    /// The explanation of a pair with both records' values beside each field's weight.
+    pub fn evidence(&self, pair: &PairOutcome) -> Vec<FieldEvidence> {
+        pair.explanation
+            .contributions
+            .iter()
+            .map(|c| FieldEvidence {
+                field: c.field,
+                level: c.level,
+                left: self.value(pair.left, c.field).map(str::to_string),
+                right: self.value(pair.right, c.field).map(str::to_string),
+                bits: c.bits,
+                frequency_adjusted: c.frequency_adjusted,
+            })
+            .collect()
     }
 
     /// The normalized value of a field as compared, for showing beside its contribution.
@@ -782,7 +810,7 @@ impl Linker {
         // A previous ID that no customer kept was merged into the customer holding its records.
         let mut merged = Vec::new();
         for &(s, id, _) in &votes {
-            if !assigned.values().any(|&kept| kept == id) {
+            if !taken_ids.contains(&id) {
                 merged.push((id, self.slots[s].id));
             }
         }

@@ -26,8 +26,8 @@ mod similarity;
 pub use blocking::{BlockingRule, BlockingStats};
 pub use compare::{levels_of, Level, Levels};
 pub use engine::{
-    CustomerId, Decision, Ledger, Linker, MatchConfig, MatchError, MatchResult, MatchStats,
-    PairOutcome, Reason, RecordIx,
+    CustomerId, Decision, FieldEvidence, Ledger, Linker, MatchConfig, MatchError, MatchResult,
+    MatchStats, PairOutcome, Reason, RecordIx,
 };
 pub use explain::{Contribution, Explanation};
 pub use model::{estimate, probability_from_bits, EmOptions, EmReport, Model};

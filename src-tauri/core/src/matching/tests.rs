@@ -103,6 +103,36 @@ fn an_explanation_adds_up_to_the_reported_probability() {
 }
 
 #[test]
+fn evidence_shows_both_values_beside_the_weight_the_decision_used() {
+    let mut typo = ann("erp", "p-1");
+    typo.given_name = Some("Anne".into());
+    let (linker, result) = build(MatchConfig::default(), vec![ann("web", "c-1"), typo]);
+    let pair = outcome(&linker, &result, "c-1", "p-1");
+
+    let evidence = linker.evidence(pair);
+
+    let given = &evidence[Field::GivenName.index()];
+    let values = [given.left.as_deref(), given.right.as_deref()];
+    assert!(
+        values.contains(&Some("ann")) && values.contains(&Some("anne")),
+        "{values:?}"
+    );
+    assert_eq!(
+        given.level,
+        Level::Close,
+        "one letter more is a close spelling"
+    );
+    let weights: Vec<f64> = evidence.iter().map(|e| e.bits).collect();
+    let used: Vec<f64> = pair
+        .explanation
+        .contributions
+        .iter()
+        .map(|c| c.bits)
+        .collect();
+    assert_eq!(weights, used, "what is shown is exactly what was summed");
+}
+
+#[test]
 fn scenario_three_guest_checkouts_with_one_email_and_phone_are_one_customer() {
     let mut first = person("web", "guest-1");
     first.given_name = Some("Ann".into());
