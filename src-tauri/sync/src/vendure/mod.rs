@@ -123,6 +123,15 @@ impl VendureClient {
         query: &str,
         variables: Value,
     ) -> Result<Value, ConnectorError> {
+        Ok(self.query_with_date(what, query, variables).await?.0)
+    }
+
+    async fn query_with_date(
+        &self,
+        what: &str,
+        query: &str,
+        variables: Value,
+    ) -> Result<(Value, Option<DateTime<Utc>>), ConnectorError> {
         let mut relogged = false;
         loop {
             let token = self.token.lock().expect("token lock poisoned").clone();
@@ -147,7 +156,9 @@ impl VendureClient {
                     *self.token.lock().expect("token lock poisoned") = None;
                     relogged = true;
                 }
-                other => return other.map(|(data, _)| data),
+                other => {
+                    return other.map(|(data, headers)| (data, connector::server_date(&headers)))
+                }
             }
         }
     }
@@ -214,8 +225,8 @@ impl VendureClient {
         if let Some(after) = self.after(since) {
             options["filter"] = json!({"updatedAt": {"after": after}});
         }
-        let data = self
-            .query("customers", &query, json!({"options": options}))
+        let (data, server_time) = self
+            .query_with_date("customers", &query, json!({"options": options}))
             .await?;
         let (items, next) = list_page(&data["customers"], skip)?;
 
@@ -223,7 +234,7 @@ impl VendureClient {
             records: Vec::new(),
             rejected: Vec::new(),
             next,
-            server_time: None,
+            server_time,
         };
         for raw in items {
             match customer_with_orders(&raw, &self.settings) {
@@ -255,8 +266,8 @@ impl VendureClient {
                 json!({"updatedAt": {"after": after}, "orderPlacedAt": {"after": after}});
             options["filterOperator"] = json!("OR");
         }
-        let data = self
-            .query("orders", &query, json!({"options": options}))
+        let (data, server_time) = self
+            .query_with_date("orders", &query, json!({"options": options}))
             .await?;
         let (items, next) = list_page(&data["orders"], skip)?;
 
@@ -264,7 +275,7 @@ impl VendureClient {
             records: Vec::new(),
             rejected: Vec::new(),
             next,
-            server_time: None,
+            server_time,
         };
         for raw in items {
             match records::order(&raw) {

@@ -193,6 +193,10 @@ async fn all_customers(
             "customers made through the API decode: {:?}",
             page.rejected
         );
+        assert!(
+            page.server_time.is_some(),
+            "each page brings the server's clock for cursors"
+        );
         pages += 1;
         customers.extend(page.records);
         match page.next {
