@@ -1,6 +1,6 @@
 //! `concord bench KIND`: measurements that belong in a benchmark, not in a timed test.
 
-use super::{bench_match, Context};
+use super::{bench_lookup, bench_match, Context};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -12,10 +12,13 @@ pub struct Args {
 enum Kind {
     /// Matching quality (precision, recall, F1) and time on the FEBRL data, and at scale.
     Match(bench_match::Args),
+    /// Lookup latency as a rep types, per query kind, on a cache of synthetic customers.
+    Lookup(bench_lookup::Args),
 }
 
 pub fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
     match args.kind {
         Kind::Match(args) => bench_match::run(args),
+        Kind::Lookup(args) => bench_lookup::run(args),
     }
 }

@@ -6,6 +6,7 @@
 
 mod address;
 mod bench;
+mod bench_lookup;
 mod bench_match;
 mod lookup;
 mod match_cmd;
