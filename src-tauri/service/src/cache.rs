@@ -16,6 +16,8 @@ use crate::error::{Result, ServiceError};
 /// The cache file's name, in the data folder.
 pub const CACHE_FILE_NAME: &str = "cache.sqlite";
 
+// TODO(perf): a small pool of read connections; with one, concurrent lookups from several
+// windows wait for each other (each takes milliseconds, so one suffices for one rep).
 pub(crate) struct Cache {
     path: PathBuf,
     writer: Mutex<Connection>,

@@ -68,6 +68,9 @@ const CLASS_TYPO: u8 = 5;
 const MIN_ID_PREFIX: usize = 4;
 /// Word queries rank at most this many candidates by bm25; broader queries (one or two
 /// letters over a million customers) show the best of the first candidates found.
+// TODO(search): rank broad prefix queries over all their matches (e.g. by a precomputed
+// popularity or recency per customer) instead of the first candidates in rowid order, which
+// favours customers created earliest.
 const RANK_CANDIDATES: usize = 2000;
 /// At most this many typo alternatives are tried per word.
 const MAX_ALTERNATIVES: usize = 12;
@@ -525,6 +528,8 @@ fn judge(words: &[String], name: &str, company: &str, place: &str) -> (MatchedFi
 
 /// Indexed words one edit (insertion, deletion, substitution or swap of neighbours) away from
 /// `word`, found through the symmetric-deletion keys.
+// TODO(search): tolerate a typo in the word still being typed as a prefix (`Jonh` while
+// typing `Jonhson`); today a typo is only corrected against whole indexed words.
 fn typo_alternatives(conn: &Connection, word: &str) -> anyhow::Result<Vec<String>> {
     if word.chars().count() < MIN_TYPO_LEN || word.chars().any(|c| c.is_ascii_digit()) {
         return Ok(Vec::new());

@@ -2,7 +2,11 @@
 //!
 //! These functions take a plain `&Connection` (a `Transaction` derefs to one), so callers
 //! decide the transaction boundaries. They never touch the search index; see
-//! [`crate::search::index`] for keeping it in step.
+//! [`crate::search::index`] for keeping it in step ([`crate::graph::insert`] does).
+
+// TODO(search): refresh a customer's search document from SQL triggers on customer, account
+// and address, so a row-level write can never leave the index stale; today the caller must
+// call `search::index::refresh_customer` after writing those tables directly.
 
 pub mod account;
 pub mod address;
