@@ -50,11 +50,15 @@ stop_pid() {
     rm -f "$pidfile"
 }
 
-# Waits until command "$@" succeeds, for at most $WAIT_SECONDS (default 120).
+# Waits until command "$@" succeeds, for at most $WAIT_SECONDS (default 120). With
+# $WAIT_PIDFILE set, gives up at once when that process has died (a port taken, a crash).
 wait_until() {
     local deadline=$((SECONDS + ${WAIT_SECONDS:-120}))
     until "$@" >/dev/null 2>&1; do
         ((SECONDS < deadline)) || return 1
+        if [[ -n ${WAIT_PIDFILE:-} ]] && ! pid_alive "$WAIT_PIDFILE"; then
+            return 1
+        fi
         sleep 0.2
     done
 }

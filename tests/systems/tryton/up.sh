@@ -51,11 +51,11 @@ start_server() {
         </dev/null >"$dir/trytond.log" 2>&1) &
     echo $! >"$dir/trytond.pid"
     # A login is the first call that needs the database loaded, so it is the readiness check.
-    if ! WAIT_SECONDS=90 wait_until curl -sf -H 'Content-Type: application/json' \
+    if ! WAIT_SECONDS=90 WAIT_PIDFILE="$dir/trytond.pid" wait_until curl -sf -H 'Content-Type: application/json' \
         -d "{\"id\":0,\"method\":\"common.db.login\",\"params\":[\"$ADMIN_LOGIN\",\
 {\"password\":\"$ADMIN_PASSWORD\"},\"en\"]}" "http://127.0.0.1:$port/$DB/rpc/"; then
         tail -30 "$dir/trytond.log" >&2
-        die "tryton: server on port $port did not accept a login within 90 s"
+        die "tryton: server on port $port stopped or did not accept a login within 90 s (log above)"
     fi
 }
 

@@ -41,10 +41,10 @@ start_server() {
         VENDURE_PASSWORD="$PASSWORD" exec setsid node "$HERE/server.js" \
         </dev/null >"$dir/vendure.log" 2>&1) &
     echo $! >"$dir/vendure.pid"
-    if ! WAIT_SECONDS=180 wait_until curl -sf -H 'Content-Type: application/json' \
+    if ! WAIT_SECONDS=180 WAIT_PIDFILE="$dir/vendure.pid" wait_until curl -sf -H 'Content-Type: application/json' \
         -d '{"query":"{ __typename }"}' "http://127.0.0.1:$port/admin-api"; then
         tail -30 "$dir/vendure.log" >&2
-        die "vendure: server on port $port did not answer within 180 s"
+        die "vendure: server on port $port stopped or did not answer within 180 s (log above)"
     fi
 }
 
