@@ -253,6 +253,7 @@ pub async fn changed_since_returns_exactly_the_records_changed_after_the_cursor(
 ) {
     let client = client(target);
     let earlier = create_party(&client, &unique("Earlier")).await;
+    let contacted = create_party(&client, &unique("Contacted")).await;
     let before = create_party(&client, &unique("Before")).await;
     let cursor = party_by_id(&client, before).await.last_modified_at + Duration::microseconds(1);
     let created_after = create_party(&client, &unique("After")).await;
@@ -265,10 +266,19 @@ pub async fn changed_since_returns_exactly_the_records_changed_after_the_cursor(
         )
         .await
         .expect("an address write with a fresh version succeeds");
+    let phone = party_by_id(&client, contacted).await.contacts[1].clone();
+    client
+        .write(
+            "party.contact_mechanism",
+            &[(phone.id, &phone.timestamp)],
+            json!({"value": "+1 217 555 0199"}),
+        )
+        .await
+        .expect("a contact write with a fresh version succeeds");
 
     let (changed, _) = all_parties(&client, Some(cursor)).await;
 
-    let ours: HashSet<i64> = [earlier, before, created_after].into();
+    let ours: HashSet<i64> = [earlier, contacted, before, created_after].into();
     let found: HashSet<i64> = changed
         .iter()
         .map(|p| p.id)
@@ -276,8 +286,8 @@ pub async fn changed_since_returns_exactly_the_records_changed_after_the_cursor(
         .collect();
     assert_eq!(
         found,
-        [earlier, created_after].into(),
-        "a new party and a party whose address changed are listed; one unchanged since is not"
+        [earlier, contacted, created_after].into(),
+        "a new party and parties whose address or phone changed are listed; one unchanged is not"
     );
     let moved = changed.iter().find(|p| p.id == earlier).unwrap();
     assert!(
