@@ -11,12 +11,27 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::blocking::{pack, unpack, BlockIndex, BlockingRule, BlockingStats};
-use super::compare::{compare, Level, Levels};
+use super::compare::{compare, levels_of, Level, Levels};
 use super::explain::{score, score_levels, Explanation};
 use super::fast::{in_parallel, FastMap, FastSet};
 use super::model::{estimate, u_from_random_pairs, EmOptions, EmReport, Model};
 use super::record::{prepare, Field, MatchRecord, Prepared, SourceKey};
 use super::rng::SplitMix64;
+
+/// Blocks in which m is estimated, each with its own fields left out of the estimate.
+const TRAINING_RULES: [(Field, Field); 2] = [
+    (Field::GivenName, Field::Surname),
+    (Field::BirthDate, Field::Postcode),
+];
+
+/// Enough pairs for EM to estimate every level well; more only costs time.
+const MAX_TRAINING_PAIRS: usize = 2_000_000;
+
+fn sorted(counts: FastMap<Levels, u64>) -> Vec<(Levels, u64)> {
+    let mut patterns: Vec<(Levels, u64)> = counts.into_iter().collect();
+    patterns.sort_unstable_by_key(|p| p.0);
+    patterns
+}
 
 /// Index of a record inside a `Linker`, in the order records were given.
 pub type RecordIx = u32;
@@ -552,21 +567,90 @@ impl Linker {
             }
         }
         let samples = self.compare_all(&drawn);
-        let start = u_from_random_pairs(&priors, &samples, 1_000.0);
+        let mut model = u_from_random_pairs(&priors, &samples, 1_000.0);
 
+        // m is estimated inside blocks of a training rule, with the rule's own fields left
+        // out: within "same name" blocks, birth dates and addresses separate matches from
+        // namesakes, and u from random pairs describes those namesakes' other fields well.
+        // EM over all candidates at once instead finds whatever split the blocking rules
+        // imposed ("same locality"), which on a large set is not the match split.
+        let mut m_sum = [[0.0; Level::COUNT]; Field::COUNT];
+        let mut m_runs = [0usize; Field::COUNT];
+        let mut last_report = None;
+        for (fa, fb) in TRAINING_RULES {
+            let index = BlockIndex::build(&[BlockingRule::Both(fa, fb)], &self.prepared);
+            let (pairs, _) =
+                index.candidate_pairs(self.config.max_block_records, |a, b| self.may_pair(a, b));
+            if pairs.len() < self.config.min_pairs_to_estimate {
+                continue;
+            }
+            let stride = pairs.len().div_ceil(MAX_TRAINING_PAIRS).max(1);
+            let sample: Vec<u64> = pairs.iter().step_by(stride).copied().collect();
+            let mut counts: FastMap<Levels, u64> = FastMap::default();
+            for mut levels in self.compare_all(&sample) {
+                levels[fa.index()] = Level::Missing;
+                levels[fb.index()] = Level::Missing;
+                *counts.entry(levels).or_default() += 1;
+            }
+            let patterns = sorted(counts);
+            let max_prior = (self.most_possible_matches() / sample.len() as f64).min(1.0);
+            let options = EmOptions {
+                max_prior,
+                ..EmOptions::default()
+            };
+            let (trained, report) = estimate(&model, &patterns, options);
+            for field in Field::ALL.into_iter().filter(|f| *f != fa && *f != fb) {
+                for level in levels_of(field) {
+                    m_sum[field.index()][level.index()] += trained.m[field.index()][level.index()];
+                }
+                m_runs[field.index()] += 1;
+            }
+            last_report = Some(report);
+        }
+        for field in Field::ALL.into_iter().filter(|f| m_runs[f.index()] > 0) {
+            for level in levels_of(field) {
+                let (f, l) = (field.index(), level.index());
+                model.m[f][l] = m_sum[f][l] / m_runs[f] as f64;
+            }
+        }
+
+        // The prior is the share of matches among all candidates, with m and u now fixed.
         let mut counts: FastMap<Levels, u64> = FastMap::default();
         for levels in candidates {
             *counts.entry(*levels).or_default() += 1;
         }
-        let mut patterns: Vec<(Levels, u64)> = counts.into_iter().collect();
-        patterns.sort_unstable_by_key(|p| p.0);
+        let max_prior = self.most_possible_matches() / candidates.len() as f64;
         let options = EmOptions {
-            fix_u: false,
+            fix_m: true,
+            max_prior,
             ..EmOptions::default()
         };
-        let (model, report) = estimate(&start, &patterns, options);
+        let (model, report) = estimate(&model, &sorted(counts), options);
         self.model = model;
-        Some(report)
+        Some(EmReport {
+            iterations: report.iterations,
+            ..last_report.unwrap_or(report)
+        })
+    }
+
+    /// An upper bound on the number of matching pairs: across two systems at most one per
+    /// record of the smaller; within a deduplicated system at most a full largest customer
+    /// around every record.
+    fn most_possible_matches(&self) -> f64 {
+        let mut per_system = vec![0f64; self.systems.len()];
+        for &s in &self.system {
+            per_system[s as usize] += 1.0;
+        }
+        let mut bound = 0.0;
+        for (s, &n) in per_system.iter().enumerate() {
+            for &m in &per_system[s + 1..] {
+                bound += n.min(m);
+            }
+            if self.system_dedupes[s] {
+                bound += n * (self.config.max_cluster_records as f64 - 1.0) / 2.0;
+            }
+        }
+        bound
     }
 
     fn classify(&self, e: &Explanation) -> (Decision, Reason) {

@@ -99,6 +99,12 @@ pub struct EmOptions {
     pub prior_strength: f64,
     /// Keep u as given (for example estimated from random pairs) and estimate m and the prior.
     pub fix_u: bool,
+    /// Keep m as given too and estimate only the prior.
+    pub fix_m: bool,
+    /// The largest share of pairs that can be matches, when the caller knows one (records
+    /// of two systems link at most one-to-one). Without it, EM can settle on a wrong split,
+    /// such as "lives in the same place", that calls far more pairs matches than can exist.
+    pub max_prior: f64,
 }
 
 impl Default for EmOptions {
@@ -108,6 +114,8 @@ impl Default for EmOptions {
             tolerance: 1e-6,
             prior_strength: 20.0,
             fix_u: true,
+            fix_m: false,
+            max_prior: 1.0,
         }
     }
 }
@@ -153,7 +161,8 @@ pub fn estimate(
 
         // M-step, with the priors as pseudo-counts.
         let mut change: f64 = 0.0;
-        let next_prior = (matched / pairs as f64).clamp(1e-9, 1.0 - 1e-9);
+        let ceiling = options.max_prior.clamp(1e-9, 1.0 - 1e-9);
+        let next_prior = (matched / pairs as f64).clamp(1e-9, ceiling);
         change = change.max((next_prior - model.prior).abs());
         model.prior = next_prior;
         for field in Field::ALL {
@@ -163,9 +172,11 @@ pub fn estimate(
             let u_total: f64 = levels.iter().map(|l| u_acc[f][l.index()]).sum::<f64>() + alpha;
             for level in levels {
                 let l = level.index();
-                let m = (m_acc[f][l] + alpha * start.m[f][l]) / m_total;
-                change = change.max((m - model.m[f][l]).abs());
-                model.m[f][l] = m;
+                if !options.fix_m {
+                    let m = (m_acc[f][l] + alpha * start.m[f][l]) / m_total;
+                    change = change.max((m - model.m[f][l]).abs());
+                    model.m[f][l] = m;
+                }
                 if !options.fix_u {
                     let u = (u_acc[f][l] + alpha * start.u[f][l]) / u_total;
                     change = change.max((u - model.u[f][l]).abs());
@@ -298,6 +309,28 @@ mod tests {
                 "u({f:?}, exact) = {u}, the population used {tu}"
             );
         }
+    }
+
+    #[test]
+    fn the_prior_never_exceeds_the_share_of_pairs_that_can_match() {
+        let mut agree = [Level::Missing; Field::COUNT];
+        agree[Field::Postcode.index()] = Level::Exact;
+        let mut differ = agree;
+        differ[Field::Surname.index()] = Level::Different;
+        let patterns = vec![(agree, 900), (differ, 100)];
+        let options = EmOptions {
+            fix_u: false,
+            max_prior: 0.05,
+            ..EmOptions::default()
+        };
+
+        let (fitted, _) = estimate(&Model::default(), &patterns, options);
+
+        assert!(
+            fitted.prior <= 0.05,
+            "prior {} exceeds the one-to-one bound",
+            fitted.prior
+        );
     }
 
     #[test]
