@@ -49,6 +49,11 @@ pub struct Score {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let dir = match (&args.data, args.scale_only) {
+        (_, true) => None,
+        (Some(dir), false) => Some(dir.clone()),
+        (None, false) => Some(find_febrl()?),
+    };
     let mut out = std::io::stdout().lock();
     let mut report = serde_json::Map::new();
     writeln!(
@@ -57,11 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "run", "records", "truth", "predicted", "precision", "recall", "f1", "seconds"
     )?;
 
-    if !args.scale_only {
-        let dir = match args.data {
-            Some(dir) => dir,
-            None => find_febrl()?,
-        };
+    if let Some(dir) = dir {
         for (name, score) in febrl_runs(&dir)? {
             print_row(&mut out, name, &score)?;
             report.insert(name.to_string(), serde_json::to_value(score)?);
