@@ -7,10 +7,19 @@
 //! read is set aside in [`Page::rejected`].
 //!
 //! "Changed since" is keyset-paged by ID with a fixed `since`, so a record changed while the
-//! pages are read is neither skipped nor read twice within the listing. Tryton stamps a
-//! change when its transaction starts and others see it at commit, so whoever keeps the
-//! cursor must start the next listing somewhat before the previous one started (see
-//! [`Page::server_time`]) and drop records it already has at the same `_timestamp`.
+//! pages are read is neither skipped nor read twice within the listing. A change is stamped
+//! before its transaction commits, so whoever keeps the cursor must start the next listing
+//! somewhat before the previous one started (see [`Page::server_time`]) and drop records it
+//! already has at the same `_timestamp`.
+//!
+//! TODO(sync): deletions (and deactivated addresses, which drop out of `addresses`) never
+//! show up in a "changed since" listing; a periodic full listing must find them.
+//! TODO(sync): a sale's `invoice_address` and `shipment_address` are the address records as
+//! they are now, not snapshots; the pull engine must keep the first version it saw as the
+//! order's snapshot.
+//! TODO(sync): when a related record (address, contact, line) cannot be read at all, for
+//! instance because it was deleted between the listing and the read, the whole page fails
+//! with a permanent error instead of setting aside only its owner.
 
 mod records;
 pub mod value;
