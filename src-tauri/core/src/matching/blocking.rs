@@ -161,6 +161,9 @@ fn hash(tag: &[u8], parts: &[&[u8]]) -> u64 {
     h
 }
 
+// TODO(matching-blocking): no sorted-neighbourhood pass; a pair whose every blocking pair of
+// fields carries an error is never compared. On FEBRL4 this loses 6 of 5,000 true pairs.
+
 /// Every record's blocking keys: a sorted list built in one go, and a map for records added
 /// later, so incremental matching can look up a new record's neighbours without a rebuild.
 #[derive(Debug, Default, Clone)]
