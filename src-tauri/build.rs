@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Commands the UI may call. Each gets an `allow-<name>` permission that the main window's
 /// capability in tauri.conf.json must grant; a command missing here cannot be invoked.
-const COMMANDS: &[&str] = &["app_status"];
+const COMMANDS: &[&str] = &["app_status", "lookup", "show"];
 
 fn main() {
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/dist");

@@ -42,7 +42,11 @@ fn run() -> anyhow::Result<()> {
 
     tauri::Builder::default()
         .manage(service)
-        .invoke_handler(tauri::generate_handler![commands::app_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::lookup,
+            commands::show
+        ])
         .run(tauri::generate_context!())
         .context("running the desktop window")?;
 

@@ -1,8 +1,9 @@
 // End-to-end: the real debug desktop binary, driven through tauri-driver and WebKitWebDriver.
 //
 // Each run uses its own temporary data folder (CONCORD_DATA_DIR), so it never touches a
-// person's data. Needs an X display (the test command runs it under Xvfb), tauri-driver on
-// PATH or in ~/.cargo/bin, and the binary built with the front end embedded.
+// person's data; the `concord` command line fills its cache with a few synthetic customers.
+// Needs an X display (the test command runs it under Xvfb), tauri-driver on PATH or in
+// ~/.cargo/bin, and both binaries built, the desktop one with the front end embedded.
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -18,13 +19,22 @@ import { remote } from "webdriverio";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.CONCORD_E2E_APP ?? join(repo, "target/debug/concord-desktop");
+const cli = process.env.CONCORD_E2E_CLI ?? join(dirname(app), "concord");
 const screenshot = join(repo, "target/e2e/shell.png");
 const driverPort = 4444;
 
 let dataDir;
+let customer;
 let driver;
 let browser;
 let driverLog = "";
+
+/** Runs the command line on the test's data folder and returns what it printed. */
+function concord(...args) {
+  const run = spawnSync(cli, [...args, "--data-dir", dataDir], { encoding: "utf8" });
+  assert.equal(run.status, 0, `concord ${args.join(" ")} failed:\n${run.stderr}`);
+  return run.stdout;
+}
 
 function findTauriDriver() {
   const inCargoHome = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "bin/tauri-driver");
@@ -48,11 +58,15 @@ async function waitForPort(port, timeoutMs) {
 describe("the desktop shell", () => {
   before(async () => {
     assert.ok(existsSync(app), `the desktop binary must be built first: ${app}`);
+    assert.ok(existsSync(cli), `the command line must be built first: ${cli}`);
     dataDir = mkdtempSync(join(tmpdir(), "concord-e2e-"));
     writeFileSync(
       join(dataDir, "config.toml"),
       '[user]\nname = "Robin Vega"\nrole = "supervisor"\n',
     );
+    // A small synthetic cache in the data folder, and one of its customers to look up.
+    concord("bench", "lookup", "--customers", "40", "--samples", "1", "--cache-dir", dataDir);
+    customer = JSON.parse(concord("show", "1", "--json"));
 
     driver = spawn(findTauriDriver(), ["--port", String(driverPort)], {
       env: {
@@ -110,12 +124,18 @@ describe("the desktop shell", () => {
     );
   });
 
-  it("keeps what the rep types, and saves a screenshot of the shell", async () => {
+  it("looks a customer up as the rep types and opens their account", async () => {
     const search = await browser.$('[data-testid="search"]');
 
-    await search.setValue("555-0142");
+    await search.setValue(customer.familyName);
+    const hit = await browser.$(`button*=${customer.displayName}`);
+    await hit.waitForExist({ timeout: 10_000, timeoutMsg: "lookup listed no such customer" });
+    await hit.click();
+    const name = await browser.$('[data-testid="customer-name"]');
+    await name.waitForExist({ timeout: 10_000, timeoutMsg: "show never opened the account" });
 
-    assert.equal(await search.getValue(), "555-0142");
+    assert.equal(await name.getText(), customer.displayName, "the account pane shows them");
+    assert.equal(await search.getValue(), customer.familyName, "what was typed stays typed");
     mkdirSync(dirname(screenshot), { recursive: true });
     await browser.saveScreenshot(screenshot);
     assert.ok(existsSync(screenshot), `screenshot saved to ${screenshot}`);
@@ -138,6 +158,7 @@ describe("the desktop shell", () => {
     const text = files.map((name) => readFileSync(join(logs, name), "utf8")).join("");
 
     assert.match(text, /desktop starting/, "an operator can see when the app started");
-    assert.doesNotMatch(text, /Robin Vega/, "names stay out of info-level logs");
+    assert.doesNotMatch(text, /Robin Vega/, "the user's name stays out of info-level logs");
+    assert.ok(!text.includes(customer.familyName), "what the rep typed stays out of them too");
   });
 });

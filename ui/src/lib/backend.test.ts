@@ -23,6 +23,20 @@ describe("backend", () => {
     expect(answer).toEqual(status);
   });
 
+  it("sends lookup and show with the argument names the Rust commands take", async () => {
+    invoke.mockResolvedValue({ hits: [] });
+
+    await tauriBackend.lookup("555 0142", 20);
+    await tauriBackend.show(7);
+
+    expect(invoke).toHaveBeenNthCalledWith(1, "lookup", { query: "555 0142", limit: 20 });
+    expect(invoke, "Tauri maps customerId to the command's customer_id").toHaveBeenNthCalledWith(
+      2,
+      "show",
+      { customerId: 7 },
+    );
+  });
+
   it("turns a service error into a BackendError with the same code and message", async () => {
     invoke.mockRejectedValue({ code: "notFound", message: "No customer 42." });
 

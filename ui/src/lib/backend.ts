@@ -7,14 +7,21 @@
 import { invoke } from "@tauri-apps/api/core";
 
 import type { AppStatus } from "./ipc/AppStatus";
+import type { CustomerView } from "./ipc/CustomerView";
 import type { ErrorCode } from "./ipc/ErrorCode";
+import type { LookupHit } from "./ipc/LookupHit";
+import type { LookupResults } from "./ipc/LookupResults";
 import type { ServiceError } from "./ipc/ServiceError";
 
-export type { AppStatus, ErrorCode, ServiceError };
+export type { AppStatus, CustomerView, ErrorCode, LookupHit, LookupResults, ServiceError };
 
 /** What the UI can ask of the backend. */
 export interface Backend {
   appStatus(): Promise<AppStatus>;
+  /** The customers `query` may mean, best first, at most `limit`. */
+  lookup(query: string, limit: number): Promise<LookupResults>;
+  /** One merged account. */
+  show(customerId: number): Promise<CustomerView>;
 }
 
 const ERROR_CODES: readonly ErrorCode[] = ["notFound", "invalidInput", "internal"];
@@ -63,4 +70,6 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 /** The backend of the running desktop app. */
 export const tauriBackend: Backend = {
   appStatus: () => call<AppStatus>("app_status"),
+  lookup: (query, limit) => call<LookupResults>("lookup", { query, limit }),
+  show: (customerId) => call<CustomerView>("show", { customerId }),
 };
