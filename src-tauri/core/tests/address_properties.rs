@@ -240,6 +240,16 @@ fn foreign_address() -> impl Strategy<Value = (String, &'static str)> {
             ("BR", "São Paulo - SP, 01415000"),
             ("IN", "Bengaluru, Karnataka 560001"),
             ("AE", "Dubai"),
+            ("SE", "11455 Stockholm"),
+            ("PL", "00624 Warszawa"),
+            ("PT", "1100053 Lisboa"),
+            ("CH", "8001 Zürich"),
+            ("ES", "28013 Madrid"),
+            ("IE", "Dublin 2, D02X285"),
+            ("MX", "Col. Roma Norte, 06700 Ciudad de México, CDMX"),
+            ("JP", "〒1000001 東京都千代田区"),
+            ("KR", "서울특별시 종로구 03172"),
+            ("CN", "北京市朝阳区 100022"),
         ]),
     )
         .prop_map(|((n, w, kind), (country, last))| (format!("{n} {w} {kind}, {last}"), country))

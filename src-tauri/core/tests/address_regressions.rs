@@ -103,3 +103,47 @@ fn a_hash_is_never_taken_into_a_postcode() {
         "the # stays in the city text both times"
     );
 }
+
+#[test]
+fn an_equals_sign_in_a_typed_address_does_not_turn_its_standard_form_into_fields() {
+    // Found by the fuzzer: the standardized lines began "... CHIL = E", and the second pass
+    // read them as `key=value` fields and rejected the unknown field.
+    let text = " @00000@+@ \u{7}\u{f} T1HE @R\0,CHIL = E : % @ @0E0000@+@ \u{7}\u{f} T1HE @ = E \
+                : % = = \0\u{e}E :@ \u{14}THE* @1@= = \0\u{e}E :@ \u{14}THE* @5@` @5";
+
+    let (first, second) = twice(text, "DE");
+
+    assert_eq!(second.lines, first.lines, "free text stays free text");
+    assert_eq!(second.verdict, first.verdict, "and reads the same");
+}
+
+#[test]
+fn a_korean_house_number_starting_with_a_province_code_is_not_the_province() {
+    let text = "110 Maple Road, 서울특별시 종로구 03172";
+
+    let (first, second) = twice(text, "KR");
+
+    assert_ne!(
+        first.components.region.as_deref(),
+        Some("서울특별시"),
+        "110 is not Seoul's 11"
+    );
+    assert_eq!(
+        second.lines, first.lines,
+        "and it reads the same the second time"
+    );
+}
+
+#[test]
+fn a_line_that_looks_like_a_field_does_not_make_the_whole_address_fields() {
+    // The standard form of "62704 and, city=Reno" begins with the line "city=Reno"; read again,
+    // the rest of the address must not become the city's value.
+    let text = "62704 and, city=Reno";
+
+    let (first, second) = twice(text, "DE");
+
+    assert_eq!(
+        second.lines, first.lines,
+        "the second pass reads the same lines"
+    );
+}

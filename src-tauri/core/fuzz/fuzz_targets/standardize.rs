@@ -6,8 +6,20 @@
 use concord_core::address::{standardize, Verdict};
 use libfuzzer_sys::fuzz_target;
 
-const COUNTRIES: &[Option<&str>] =
-    &[None, Some("US"), Some("CA"), Some("GB"), Some("DE"), Some("BR"), Some("CN"), Some("AE")];
+const COUNTRIES: &[Option<&str>] = &[
+    None,
+    Some("US"),
+    Some("CA"),
+    Some("GB"),
+    Some("DE"),
+    Some("BR"),
+    Some("CN"),
+    Some("AE"),
+    Some("SE"),
+    Some("JP"),
+    Some("MX"),
+    Some("IN"),
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };

@@ -63,63 +63,91 @@ pub(crate) fn read(text: &str) -> Result<RawInput, InputError> {
     Ok(RawInput::Segments(segments))
 }
 
+/// Field input is `key=value` pieces separated by `;` or newlines, every piece with its `=`,
+/// the first one naming a field Concord knows. Anything else is free text, so an `=` typed
+/// inside an address never turns it into fields.
 fn looks_like_fields(text: &str) -> bool {
-    let Some((key, _)) = text.split_once('=') else {
+    let mut pieces = field_pieces(text);
+    let Some(first) = pieces.next() else {
         return false;
     };
-    let key = key.trim();
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ' ')
+    let first_known = first
+        .split_once('=')
+        .is_some_and(|(key, _)| field(&field_key(key)).is_some());
+    first_known && pieces.all(|piece| piece.contains('='))
+}
+
+fn field_pieces(text: &str) -> impl Iterator<Item = &str> {
+    text.split([';', '\n']).filter(|p| !p.trim().is_empty())
+}
+
+fn field_key(key: &str) -> String {
+    key.trim().to_ascii_lowercase().replace(' ', "_")
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Street,
+    Attention,
+    DependentLocality,
+    City,
+    Region,
+    Postcode,
+    SortingCode,
+    Country,
+}
+
+fn field(key: &str) -> Option<Field> {
+    Some(match key {
+        "address_line_1" | "address_line_2" | "address_line_3" | "address1" | "address2"
+        | "address3" | "line1" | "line2" | "line3" | "street" | "street_address" | "address"
+        | "street_line_1" | "street_line_2" => Field::Street,
+        "attention" | "attn" | "name" | "company" | "organization" | "care_of" => Field::Attention,
+        "city_area" | "dependent_locality" | "district" | "neighborhood" | "suburb" => {
+            Field::DependentLocality
+        }
+        "city" | "locality" | "town" | "post_town" => Field::City,
+        "state" | "province" | "region" | "country_area" | "state_code" | "county" => Field::Region,
+        "postal_code" | "postcode" | "post_code" | "zip" | "zip_code" | "zipcode" => {
+            Field::Postcode
+        }
+        "sorting_code" | "cedex" => Field::SortingCode,
+        "country" | "country_code" => Field::Country,
+        _ => return None,
+    })
 }
 
 fn read_fields(text: &str) -> Result<Fields, InputError> {
     let mut fields = Fields::default();
-    for pair in text.split(';') {
-        if pair.trim().is_empty() {
-            continue;
-        }
+    for pair in field_pieces(text) {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(InputError(format!(
                 "'{}' is not of the form key=value",
                 pair.trim()
             )));
         };
-        let key = key.trim().to_ascii_lowercase().replace(' ', "_");
+        let key = field_key(key);
         let value = value.trim().to_string();
         if value.is_empty() {
             continue;
         }
-        match key.as_str() {
-            "address_line_1" | "address_line_2" | "address_line_3" | "address1" | "address2"
-            | "address3" | "line1" | "line2" | "line3" | "street" | "street_address"
-            | "address" | "street_line_1" | "street_line_2" => {
-                fields
-                    .street_lines
-                    .extend(value.lines().map(collapse_spaces));
-            }
-            "attention" | "attn" | "name" | "company" | "organization" | "care_of" => {
-                fields.attention = Some(value);
-            }
-            "city_area" | "dependent_locality" | "district" | "neighborhood" | "suburb" => {
-                fields.dependent_locality = Some(value);
-            }
-            "city" | "locality" | "town" | "post_town" => fields.city = Some(value),
-            "state" | "province" | "region" | "country_area" | "state_code" | "county" => {
-                fields.region = Some(value);
-            }
-            "postal_code" | "postcode" | "post_code" | "zip" | "zip_code" | "zipcode" => {
-                fields.postcode = Some(value);
-            }
-            "sorting_code" | "cedex" => fields.sorting_code = Some(value),
-            "country" | "country_code" => fields.country = Some(value),
-            other => {
-                return Err(InputError(format!(
-                    "unknown field '{other}' (known: address_line_1, address_line_2, city, \
-                     state, postal_code, country, city_area, sorting_code, attention)"
-                )));
-            }
+        let Some(kind) = field(&key) else {
+            return Err(InputError(format!(
+                "unknown field '{key}' (known: address_line_1, address_line_2, city, state, \
+                 postal_code, country, city_area, sorting_code, attention)"
+            )));
+        };
+        match kind {
+            Field::Street => fields
+                .street_lines
+                .extend(value.lines().map(collapse_spaces)),
+            Field::Attention => fields.attention = Some(value),
+            Field::DependentLocality => fields.dependent_locality = Some(value),
+            Field::City => fields.city = Some(value),
+            Field::Region => fields.region = Some(value),
+            Field::Postcode => fields.postcode = Some(value),
+            Field::SortingCode => fields.sorting_code = Some(value),
+            Field::Country => fields.country = Some(value),
         }
     }
     fields.street_lines.retain(|l| !l.is_empty());

@@ -168,6 +168,14 @@ fn postcode_candidates(country: &Country, segments: &[Segment]) -> Vec<Found> {
                 let start = end - size;
                 let trimmed: Vec<&str> = words[start..end]
                     .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        if i == 0 {
+                            strip_postcode_prefix(country, w)
+                        } else {
+                            w
+                        }
+                    })
                     .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
                     .collect();
                 let candidate = trimmed.join(" ");
@@ -176,8 +184,8 @@ fn postcode_candidates(country: &Country, segments: &[Segment]) -> Vec<Found> {
                 {
                     continue;
                 }
-                let matches = country.postcode_matches(&candidate)
-                    || country.postcode_matches(&candidate.replace(' ', ""));
+                let matches = postcode::format(country, &candidate).is_some()
+                    || postcode::format(country, &candidate.replace(' ', "")).is_some();
                 if matches {
                     found.push(Found {
                         index,
@@ -190,6 +198,41 @@ fn postcode_candidates(country: &Country, segments: &[Segment]) -> Vec<Found> {
         }
     }
     found
+}
+
+/// Removes the literal some formats print before the postcode (`SE-`, `CH-`, `〒`), so a
+/// standardized address reads back the same.
+fn strip_postcode_prefix<'a>(country: &Country, word: &'a str) -> &'a str {
+    let formats = [Some(country.fmt.as_str()), country.lfmt.as_deref()];
+    for fmt in formats.into_iter().flatten() {
+        let Some(at) = fmt.find("%Z") else { continue };
+        let line_start = fmt[..at].rfind("%n").map_or(0, |i| i + 2);
+        let literal = &fmt[line_start..at];
+        let literal = literal.rsplit('%').next().unwrap_or(literal);
+        let literal = if literal.len() < fmt[line_start..at].len() {
+            // The literal after another field, e.g. the ", " of "%S, %Z": not a prefix.
+            ""
+        } else {
+            literal
+        };
+        if !literal.trim().is_empty() {
+            if let Some(rest) = word.strip_prefix(literal.trim()) {
+                return rest;
+            }
+        }
+    }
+    word
+}
+
+/// A postcode in a run-together local-script address: the word itself, or the word without
+/// the format's prefix literal.
+fn postcode_word(country: &Country, word: &str) -> Option<String> {
+    let word = strip_postcode_prefix(country, word)
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+    if !word.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    postcode::format(country, word).map(|_| word.to_string())
 }
 
 /// Countries without postcodes: web stores often force one in; find a number typed where a
@@ -306,8 +349,12 @@ fn take_region(
             return;
         }
     }
+    let other_pieces = segments.iter().filter(|s| !s.text.is_empty()).count();
     if let Some(city) = city_piece.as_mut() {
-        if let Some((rest, typed)) = strip_region_suffix(country, city) {
+        let found = strip_region_suffix(country, city)
+            // "28013 Madrid": the city and the province share a name; keep the city.
+            .filter(|(rest, _)| !rest.is_empty() || other_pieces >= 2);
+        if let Some((rest, typed)) = found {
             *city = rest;
             work.fields.region = Some(typed);
             if city.is_empty() {
@@ -358,17 +405,16 @@ fn strip_region_suffix(country: &Country, text: &str) -> Option<(String, String)
 /// province, the city and the district are written one after the other without spaces.
 fn parse_large_to_small(country: &Country, segments: &mut Vec<Segment>, work: &mut Work) {
     if country.has_field('Z') {
-        if let Some(index) = (0..segments.len()).find(|&i| {
-            segments[i]
-                .text
-                .split(' ')
-                .any(|w| country.postcode_matches(w))
-        }) {
-            let words: Vec<&str> = segments[index].text.split(' ').collect();
-            let (zip, rest): (Vec<&str>, Vec<&str>) =
-                words.iter().partition(|w| country.postcode_matches(w));
-            work.fields.postcode = zip.first().map(|z| z.to_string());
-            segments[index].text = rest.join(" ");
+        let found = segments.iter().enumerate().find_map(|(i, segment)| {
+            let words: Vec<&str> = segment.text.split(' ').collect();
+            words.iter().enumerate().find_map(|(w, word)| {
+                postcode_word(country, word).map(|postcode| (i, w, postcode, words.clone()))
+            })
+        });
+        if let Some((index, at, postcode, mut words)) = found {
+            work.fields.postcode = Some(postcode);
+            words.remove(at);
+            segments[index].text = words.join(" ");
         }
     }
     segments.retain(|s| !s.text.is_empty());
@@ -384,6 +430,12 @@ fn parse_large_to_small(country: &Country, segments: &mut Vec<Segment>, work: &m
                     work.fields.dependent_locality = Some(district.key.clone());
                     text = rest;
                 }
+            } else if region.regions.is_empty() && country.fmt.contains("%S %C") {
+                // Without city data the city is the next word, as the format spaces it.
+                if let Some((city, rest)) = text.split_once(' ') {
+                    work.fields.city = Some(city.to_string());
+                    text = rest.to_string();
+                }
             }
         }
         first.text = text.trim().to_string();
@@ -396,8 +448,15 @@ fn prefix_region<'a>(regions: &'a [Region], text: &str) -> Option<(&'a Region, S
     let mut best: Option<(&Region, usize)> = None;
     for region in regions {
         for spelling in region.spellings() {
+            // A Latin spelling must end at a word boundary: "ON" does not start "ONTARIO ST".
+            let boundary = !spelling.is_ascii()
+                || text
+                    .get(spelling.len()..)
+                    .and_then(|rest| rest.chars().next())
+                    .is_none_or(|c| !c.is_alphanumeric());
             if !spelling.is_empty()
                 && text.starts_with(spelling)
+                && boundary
                 && best.is_none_or(|(_, len)| spelling.len() > len)
             {
                 best = Some((region, spelling.len()));

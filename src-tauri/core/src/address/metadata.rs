@@ -77,6 +77,8 @@ impl Region {
     }
 
     /// Every spelling that names this region: key, local name, Latin name and ISO code.
+    /// Spellings without a letter (Korea's ISO codes are numbers) are left out: nobody writes a
+    /// province that way, and a house number would read as one.
     pub fn spellings(&self) -> impl Iterator<Item = &str> {
         [
             Some(self.key.as_str()),
@@ -86,6 +88,7 @@ impl Region {
         .into_iter()
         .chain(std::iter::once(self.iso.as_deref()))
         .flatten()
+        .filter(|s| s.chars().any(char::is_alphabetic))
     }
 
     pub fn accepts_postcode(&self, postcode: &str) -> bool {
