@@ -29,8 +29,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-pub use config::{Config, Paths, Role};
 pub use cache::CACHE_FILE_NAME;
+pub use config::{Config, Paths, Role};
 pub use error::{ErrorCode, Result, ServiceError};
 pub use lookup::{CustomerView, LookupHit, LookupResults};
 pub use status::{AppStatus, SyncState};
@@ -61,7 +61,11 @@ impl Service {
 
         tracing::info!(role = %config.user.role, "service opened");
         Ok(Self {
-            inner: Arc::new(Inner { paths, config, cache }),
+            inner: Arc::new(Inner {
+                paths,
+                config,
+                cache,
+            }),
         })
     }
 
