@@ -23,6 +23,7 @@ against_real_vendure!(
     changed_since_with_overlap_and_dedup_returns_exactly_the_later_changes,
     paging_returns_every_customer_once,
     a_guest_order_is_listed_with_its_customer_and_snapshots,
+    orders_changed_since_with_dedup_return_exactly_the_later_orders,
     a_wrong_password_is_an_authentication_error,
     a_malformed_query_is_a_permanent_error_naming_vendure,
     an_unreachable_server_is_a_transient_error,

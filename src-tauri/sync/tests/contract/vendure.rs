@@ -478,6 +478,46 @@ pub async fn a_guest_order_is_listed_with_its_customer_and_snapshots(target: &Ve
     );
 }
 
+pub async fn orders_changed_since_with_dedup_return_exactly_the_later_orders(
+    target: &VendureTarget,
+) {
+    let client = client(target);
+    let customer = create_customer(&client, &unique("Repeat")).await;
+    let older = place_order(&client, Some(&customer), "").await;
+    let version = |o: &VendureOrder| format!("{}/{:?}", o.updated_at, o.placed_at);
+    let mut seen = SeenVersions::default();
+    let before = all_orders(&client, None).await;
+    for order in &before {
+        seen.is_new(&order.id, &version(order));
+    }
+    let cursor = before
+        .iter()
+        .map(|o| {
+            o.placed_at
+                .map_or(o.updated_at, |placed| placed.max(o.updated_at))
+        })
+        .max()
+        .expect("orders exist");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let newer = place_order(&client, Some(&customer), "").await;
+
+    let listed = all_orders(&client, Some(cursor)).await;
+
+    let fresh: HashSet<String> = listed
+        .iter()
+        .filter(|o| seen.is_new(&o.id, &version(o)))
+        .map(|o| o.id.clone())
+        .collect();
+    assert!(
+        fresh.contains(&newer),
+        "an order placed after the cursor is listed"
+    );
+    assert!(
+        !fresh.contains(&older),
+        "an order unchanged since the cursor is not new"
+    );
+}
+
 pub async fn a_wrong_password_is_an_authentication_error(target: &VendureTarget) {
     let mut wrong = target.clone();
     wrong.password = "not-the-password".to_owned();
