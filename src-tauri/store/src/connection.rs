@@ -19,11 +19,14 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_cache.sql")),
         M::up(include_str!("../migrations/0002_search.sql")),
+        M::up(include_str!(
+            "../migrations/0003_covering_lookup_indexes.sql"
+        )),
     ])
 });
 
 /// The schema version this build writes: the number of migrations embedded above.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Why the cache could not be opened.
 #[derive(Debug, thiserror::Error)]

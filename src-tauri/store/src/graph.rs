@@ -111,3 +111,100 @@ pub fn insert(
     }
     Ok(customer_id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::address::Address;
+
+    fn graph_in(country: &str, phone: &str) -> CustomerGraph {
+        let record = SourceRecord {
+            id: 0,
+            system: "tryton".into(),
+            system_id: "party-1".into(),
+            version: None,
+            raw_payload: "{}".into(),
+            normalized: serde_json::json!({}),
+            fetched_at: "t0".into(),
+        };
+        CustomerGraph {
+            customer: Customer::named("Ann Lee", "t0"),
+            account: Account::default(),
+            source_records: vec![(record, "first load".into())],
+            emails: vec![("home".into(), "ann@shop.example".into())],
+            phones: vec![("home".into(), phone.into())],
+            addresses: vec![Address {
+                kind: "home".into(),
+                line1: "10 Downing Street".into(),
+                postcode: Some("SW1A 2AA".into()),
+                country: country.into(),
+                validation_status: "not_checked".into(),
+                updated_at: "t0".into(),
+                ..Address::default()
+            }],
+            orders: vec![],
+        }
+    }
+
+    #[test]
+    fn a_graph_is_written_whole_and_linked() {
+        let conn = crate::open_in_memory().unwrap();
+
+        let id = insert(&conn, &graph_in("GB", "020 7946 0018"), "US", Indexing::Now).unwrap();
+
+        assert!(
+            account::get(&conn, id).unwrap().is_some(),
+            "the account is written"
+        );
+        assert_eq!(
+            link::for_customer(&conn, id).unwrap().len(),
+            1,
+            "the record is linked"
+        );
+        assert_eq!(
+            contact_point::for_customer(&conn, id).unwrap().len(),
+            2,
+            "email, phone"
+        );
+        assert_eq!(
+            address::for_customer(&conn, id).unwrap().len(),
+            1,
+            "the address"
+        );
+        let indexed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM search_document WHERE customer_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            indexed, 1,
+            "Indexing::Now makes the customer findable at once"
+        );
+    }
+
+    #[test]
+    fn phones_are_read_in_the_country_of_the_first_address() {
+        let conn = crate::open_in_memory().unwrap();
+
+        let id = insert(
+            &conn,
+            &graph_in("GB", "020 7946 0018"),
+            "US",
+            Indexing::Later,
+        )
+        .unwrap();
+
+        let phone = contact_point::for_customer(&conn, id)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.e164.is_some())
+            .expect("a GB number read in GB parses");
+        assert_eq!(
+            phone.e164.as_deref(),
+            Some("+442079460018"),
+            "not read as a US number"
+        );
+    }
+}

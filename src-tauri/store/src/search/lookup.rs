@@ -71,7 +71,7 @@ const MIN_ID_PREFIX: usize = 4;
 // TODO(search): rank broad prefix queries over all their matches (e.g. by a precomputed
 // popularity or recency per customer) instead of the first candidates in rowid order, which
 // favours customers created earliest.
-const RANK_CANDIDATES: usize = 2000;
+const RANK_CANDIDATES: usize = 200;
 /// At most this many typo alternatives are tried per word.
 const MAX_ALTERNATIVES: usize = 12;
 
@@ -576,5 +576,56 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
         (la, lb) if la == lb + 1 => ra[1..] == *rb,
         (la, lb) if la + 1 == lb => *ra == rb[1..],
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_means_one_insertion_deletion_substitution_or_swap() {
+        assert!(within_one_edit("johnson", "jonhson"), "neighbours swapped");
+        assert!(within_one_edit("johnson", "johnsen"), "one letter replaced");
+        assert!(within_one_edit("johnson", "jhnson"), "one letter missing");
+        assert!(within_one_edit("johnson", "johnsson"), "one letter extra");
+        assert!(
+            !within_one_edit("johnson", "jonhsen"),
+            "two edits are too many"
+        );
+        assert!(
+            !within_one_edit("ann", "anna lee"),
+            "lengths two apart never match"
+        );
+    }
+
+    #[test]
+    fn identifier_lookups_read_only_covering_indexes() {
+        let conn = crate::open_in_memory().unwrap();
+        let queries = [
+            "SELECT customer_id, email FROM contact_point WHERE email = 'a@b.c'",
+            "SELECT customer_id, e164 || coalesce(' x' || extension, '') FROM contact_point
+             WHERE e164 = '+14155551212'",
+            "SELECT customer_id, e164 || coalesce(' x' || extension, '') FROM contact_point
+             WHERE national_number >= '415' AND national_number < '416'",
+            "SELECT customer_id, number FROM customer_order WHERE number_key = '42'",
+            "SELECT customer_id, coalesce(postcode, '') || ' · ' || line1 FROM address
+             WHERE postcode_key = '94107' AND house_number = '500'",
+        ];
+
+        for sql in queries {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([], |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+
+            assert!(
+                plan.iter().any(|step| step.contains("COVERING INDEX")),
+                "a keystroke must not read one table page per row: {sql}\n{plan:?}"
+            );
+        }
     }
 }
