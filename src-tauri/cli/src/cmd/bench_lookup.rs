@@ -41,6 +41,11 @@ pub struct Args {
     /// (useful to re-measure without re-building a large cache).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+
+    /// Print every keystroke whose lookup took longer than MS milliseconds (wall clock) to
+    /// standard error, with its kind and its CPU time, to find what is slow.
+    #[arg(long, value_name = "MS")]
+    trace_slower_than: Option<f64>,
 }
 
 /// Customers per write transaction while building.
@@ -54,9 +59,14 @@ const LIMIT: u32 = 20;
 struct KindReport {
     samples: usize,
     keystrokes: usize,
+    /// Wall-clock time per keystroke, as the rep waits for it.
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
+    /// CPU time of the looking-up thread per keystroke: the work itself, without the time
+    /// the thread waited for a core (other processes on a shared machine inflate wall time).
+    cpu_p50_ms: f64,
+    cpu_p99_ms: f64,
     /// Samples whose customer was among the results once the whole query was typed.
     found: usize,
 }
@@ -96,14 +106,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let queries = sample_queries(&args, &synth);
     let mut kinds = BTreeMap::new();
     for (kind, samples) in &queries {
-        let report = measure(&service, samples)?;
+        let report = measure(&service, kind, samples, args.trace_slower_than)?;
         writeln!(
             out,
             "{kind:<15} p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  \
-             ({} keystrokes, found {}/{})",
+             cpu p50 {:>7.3} ms  cpu p99 {:>7.3} ms  ({} keystrokes, found {}/{})",
             report.p50_ms,
             report.p99_ms,
             report.max_ms,
+            report.cpu_p50_ms,
+            report.cpu_p99_ms,
             report.keystrokes,
             report.found,
             report.samples
@@ -248,40 +260,75 @@ fn sample_queries(args: &Args, synth: &Synth) -> Vec<(&'static str, Vec<Sample>)
 }
 
 /// Types each sample one keystroke at a time and times every lookup.
-fn measure(service: &Service, samples: &[Sample]) -> anyhow::Result<KindReport> {
-    let mut times: Vec<Duration> = Vec::new();
+fn measure(
+    service: &Service,
+    kind: &str,
+    samples: &[Sample],
+    trace_slower_than: Option<f64>,
+) -> anyhow::Result<KindReport> {
+    let mut wall: Vec<Duration> = Vec::new();
+    let mut cpu: Vec<Duration> = Vec::new();
     let mut found = 0;
     for sample in samples {
         let ends = sample.text.char_indices().map(|(i, c)| i + c.len_utf8());
         let mut last = None;
         for end in ends {
             let typed = &sample.text[..end];
+            let cpu_started = thread_cpu_time();
             let started = Instant::now();
             let results = service.lookup(typed, LIMIT)?;
-            times.push(started.elapsed());
+            let took = started.elapsed();
+            let cpu_took = thread_cpu_time().saturating_sub(cpu_started);
+            if trace_slower_than.is_some_and(|limit| took.as_secs_f64() * 1000.0 > limit) {
+                eprintln!(
+                    "slow {kind}: {:.3} ms wall, {:.3} ms cpu: {typed:?}",
+                    took.as_secs_f64() * 1000.0,
+                    cpu_took.as_secs_f64() * 1000.0
+                );
+            }
+            wall.push(took);
+            cpu.push(cpu_took);
             last = Some(results);
         }
         if last.is_some_and(|r| r.hits.iter().any(|h| h.customer_id == sample.customer_id)) {
             found += 1;
         }
     }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let at = |q: f64| {
-        times
-            .get(((times.len() as f64 * q).ceil() as usize).saturating_sub(1))
-            .copied()
-            .map(ms)
-            .unwrap_or(0.0)
-    };
     Ok(KindReport {
         samples: samples.len(),
-        keystrokes: times.len(),
-        p50_ms: at(0.50),
-        p99_ms: at(0.99),
-        max_ms: times.last().copied().map(ms).unwrap_or(0.0),
+        keystrokes: wall.len(),
+        p50_ms: percentile(&mut wall, 0.50),
+        p99_ms: percentile(&mut wall, 0.99),
+        max_ms: percentile(&mut wall, 1.0),
+        cpu_p50_ms: percentile(&mut cpu, 0.50),
+        cpu_p99_ms: percentile(&mut cpu, 0.99),
         found,
     })
+}
+
+/// The `q` quantile (nearest rank) of `times`, in milliseconds; 0 when there are none.
+fn percentile(times: &mut [Duration], q: f64) -> f64 {
+    times.sort();
+    let rank = ((times.len() as f64 * q).ceil() as usize).saturating_sub(1);
+    times
+        .get(rank)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// CPU time consumed so far by the calling thread.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we own; CLOCK_THREAD_CPUTIME_ID exists on
+    // every platform this benchmark reports CPU time for (Linux, macOS).
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn folder_bytes(dir: &Path) -> anyhow::Result<u64> {
@@ -306,6 +353,15 @@ fn peak_rss_bytes() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let mut times: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+
+        assert_eq!(percentile(&mut times, 0.50), 50.0, "the 50th of 100 values");
+        assert_eq!(percentile(&mut times, 0.99), 99.0, "the 99th of 100 values");
+        assert_eq!(percentile(&mut [], 0.99), 0.0, "no keystrokes, no time");
+    }
 
     #[test]
     fn a_typo_swaps_two_different_neighbours_of_the_last_word() {
