@@ -346,8 +346,7 @@ impl Linker {
         candidates.dedup();
         stats.candidate_pairs = candidates.len() as u64;
 
-        let all: Vec<MatchRecord> = records;
-        let cross = self.cross_reference_pairs(&all);
+        let cross = self.cross_reference_pairs(&records);
         let levels = self.compare_all(&candidates);
         let mut outcomes = self.score_candidates(&candidates, &levels, &cross);
         self.cluster(&mut outcomes);
