@@ -228,6 +228,49 @@ rec-2-org, courtney, painter, 12, pinkerton circuit, bega flats, richlands, 4560
         );
     }
 
+    #[derive(Debug, clap::Parser)]
+    struct Line {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    #[test]
+    fn a_linkage_needs_both_files_and_excludes_dedupe() {
+        use clap::Parser as _;
+        let parse = |line: &[&str]| Line::try_parse_from(line.iter().copied());
+
+        let left_only = parse(&["match", "--left", "a.csv", "--out", "p.csv"]);
+        let both_modes = parse(&[
+            "match", "--left", "a", "--right", "b", "--dedupe", "c", "--out", "p",
+        ]);
+        let ignored = parse(&[
+            "match",
+            "--dedupe",
+            "c",
+            "--out",
+            "p",
+            "--ignore",
+            "state",
+            "--ignore",
+            "soc_sec_id",
+        ]);
+
+        assert!(
+            left_only.is_err(),
+            "a linkage without its second file is refused"
+        );
+        assert!(
+            both_modes.is_err(),
+            "linking and deduplicating at once is refused"
+        );
+        let ignored = ignored.expect("--ignore may be repeated");
+        assert_eq!(
+            ignored.args.ignore,
+            ["state", "soc_sec_id"],
+            "every ignored column is kept"
+        );
+    }
+
     #[test]
     fn a_bad_input_file_leaves_the_previous_pairs_file_untouched() {
         let dir = tempfile::tempdir().unwrap();
