@@ -147,3 +147,24 @@ fn a_line_that_looks_like_a_field_does_not_make_the_whole_address_fields() {
         "the second pass reads the same lines"
     );
 }
+
+#[test]
+fn a_lone_hyphen_after_a_postcode_is_not_part_of_it() {
+    // Found by the fuzzer: in "SE-581 08 - FARGO" the window "581 08 -" also read as the
+    // postcode on the second pass, which dropped the hyphen from the city.
+    let text = "Post Office Box 3390, - Fargo ND 58108";
+    let found = "2(51=E Office B\u{1d}\0 HE 3(\u{6}hC\0\u{3}T\u{1}Post Office Box2(E 3390,- \
+                 F3\u{12}9046argo ND 58108";
+
+    let (first, second) = twice(text, "SE");
+    let (found_first, found_second) = twice(found, "SE");
+
+    assert_eq!(
+        second.lines, first.lines,
+        "the same postcode and city both times"
+    );
+    assert_eq!(
+        found_second.lines, found_first.lines,
+        "and for the input the fuzzer found"
+    );
+}

@@ -176,7 +176,8 @@ fn postcode_candidates(country: &Country, segments: &[Segment]) -> Vec<Found> {
                             w
                         }
                     })
-                    .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
+                    // Marks at the edges (a lone "-" too) are never part of a postcode.
+                    .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
                     .collect();
                 let candidate = trimmed.join(" ");
                 if trimmed.iter().any(|w| w.is_empty())
@@ -227,8 +228,7 @@ fn strip_postcode_prefix<'a>(country: &Country, word: &'a str) -> &'a str {
 /// A postcode in a run-together local-script address: the word itself, or the word without
 /// the format's prefix literal.
 fn postcode_word(country: &Country, word: &str) -> Option<String> {
-    let word = strip_postcode_prefix(country, word)
-        .trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+    let word = strip_postcode_prefix(country, word).trim_matches(|c: char| !c.is_alphanumeric());
     if !word.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
