@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Err(err) => {
             // Logging may not be set up yet, and a person starting the app from a terminal
             // must see why it did not open.
+            // TODO(desktop): show this in a native dialog too; a person who started Concord
+            // from a menu sees no terminal, so a refused second instance looks like nothing.
             eprintln!("Concord could not start: {err:#}");
             tracing::error!("desktop stopped: start failed");
             ExitCode::FAILURE
