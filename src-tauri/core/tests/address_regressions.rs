@@ -168,3 +168,31 @@ fn a_lone_hyphen_after_a_postcode_is_not_part_of_it() {
         "and for the input the fuzzer found"
     );
 }
+
+#[test]
+fn the_postcode_at_the_start_of_a_standardized_line_is_the_one_read_back() {
+    // Found by the fuzzer: on "SE-011 11 011..." the second pass took "11 011" as the postcode.
+    let found =
+        ",1#\u{10}\0\0\u{7f}\0_,1\u{7f}\0_\0\u{b}0111\0\u{1}\0\0\u{b}~~1_\0\u{b}011}}}}}}}}}}\
+                 }}}}}\u{1}\0\0\0\0\0\0\0\0\u{b}0111_\0\u{b}0111\0\u{1}\0THE\0\u{b}~~?-";
+
+    let (first, second) = twice(found, "SE");
+
+    assert_eq!(
+        second.lines, first.lines,
+        "the printed postcode is found again"
+    );
+}
+
+#[test]
+fn a_unit_number_in_its_own_piece_completes_a_designator_ending_the_street() {
+    let text = "1 Maple Unit, #12, Springfield, IL 62704";
+
+    let (first, second) = twice(text, "US");
+
+    assert_eq!(
+        first.lines[0], "1 MAPLE UNIT 12",
+        "the piece completes UNIT"
+    );
+    assert_eq!(second.lines, first.lines, "and reads the same again");
+}

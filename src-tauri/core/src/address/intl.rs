@@ -141,18 +141,29 @@ fn parse_segments(country: &Country, fmt: &str, segments: &[Segment], work: &mut
 /// from the end of the last two pieces. A match with words on the city's side of it (after it
 /// in "%Z %C", before it in "%C %Z") is preferred to one without.
 fn find_postcode(country: &Country, segments: &[Segment], city_after: bool) -> Option<Found> {
-    let candidates = postcode_candidates(country, segments);
-    let city_side_has_words = |found: &Found| {
-        let side = if city_after {
-            &found.after
+    let mut candidates = postcode_candidates(country, segments);
+    // (the city's side of the postcode, the other side)
+    let sides = |found: &Found| -> (String, String) {
+        if city_after {
+            (found.after.clone(), found.before.clone())
         } else {
-            &found.before
-        };
-        side.chars().any(char::is_alphabetic)
+            (found.before.clone(), found.after.clone())
+        }
     };
-    let preferred = candidates.iter().position(city_side_has_words);
-    let mut candidates = candidates;
-    match preferred {
+    let has_words = |side: &str| side.chars().any(char::is_alphabetic);
+    // Best: the city on its side and nothing on the other, as a standardized line is printed
+    // ("114 55 STOCKHOLM"); then the city on its side; then the last match.
+    let best = candidates
+        .iter()
+        .map(sides)
+        .position(|(city, other)| has_words(&city) && other.is_empty())
+        .or_else(|| {
+            candidates
+                .iter()
+                .map(sides)
+                .position(|(city, _)| has_words(&city))
+        });
+    match best {
         Some(i) => Some(candidates.swap_remove(i)),
         None => candidates.into_iter().next(),
     }

@@ -431,7 +431,8 @@ fn is_unit_number(token: &str) -> bool {
 enum Piece {
     Attention(String),
     Urbanization(String),
-    Units(Vec<String>, Option<String>),
+    /// A piece holding only units (`APT 4B`); its words join the delivery line.
+    Units(Tokens),
     BoxNumber(String),
     Intersection,
     Delivery(Tokens),
@@ -465,10 +466,8 @@ fn classify(tokens: Tokens, military: bool, work: &mut Work) -> Piece {
     if starts_delivery {
         return Piece::Delivery(tokens);
     }
-    let mut scratch = Work::default();
-    if let Some((units, pmb)) = parse_units(&tokens, &mut scratch) {
-        work.changes.append(&mut scratch.changes);
-        return Piece::Units(units, pmb);
+    if parse_units(&tokens, &mut Work::default()).is_some() {
+        return Piece::Units(tokens);
     }
     if tokens
         .iter()
@@ -487,8 +486,7 @@ fn read_delivery_segments(
     work: &mut Work,
 ) -> Vec<String> {
     let mut delivery: Option<Tokens> = None;
-    let mut extra_units: Vec<String> = Vec::new();
-    let mut extra_pmb: Option<String> = None;
+    let mut unit_words: Tokens = Vec::new();
     let mut box_number: Option<String> = None;
     let mut others: Vec<String> = Vec::new();
     let mut extra_lines: Vec<String> = Vec::new();
@@ -500,10 +498,7 @@ fn read_delivery_segments(
                 work.components.attention = Some(text);
             }
             Piece::Urbanization(text) => work.components.urbanization = Some(text),
-            Piece::Units(mut units, pmb) => {
-                extra_units.append(&mut units);
-                extra_pmb = extra_pmb.or(pmb);
-            }
+            Piece::Units(mut words) => unit_words.append(&mut words),
             Piece::BoxNumber(number) => box_number = Some(number),
             Piece::Intersection => {
                 work.reject("intersection is not a deliverable address");
@@ -530,7 +525,9 @@ fn read_delivery_segments(
         if let Some(number) = box_number {
             kept.push(format!("BOX {number}"));
         }
-        kept.extend(extra_units);
+        if !unit_words.is_empty() {
+            kept.push(unit_words.join(" "));
+        }
         return if kept.is_empty() {
             Vec::new()
         } else {
@@ -550,13 +547,13 @@ fn read_delivery_segments(
             building.push_str(&other);
         }
     }
+    // Units written in a piece of their own belong on the delivery line (Pub 28), and are read
+    // as part of it, so `UNIT, # 12` reads the same as `UNIT # 12`.
+    let mut tokens = tokens;
+    tokens.append(&mut unit_words);
     let line = parse_delivery(&tokens, military, box_number, work);
     let mut parts = vec![line];
-    for unit in &extra_units {
-        work.components.secondary.push(unit.clone());
-    }
-    let pmb = work.components.private_mailbox.clone().or(extra_pmb);
-    work.components.private_mailbox = pmb.clone();
+    let pmb = work.components.private_mailbox.clone();
     let mut units = work.components.secondary.clone();
     if let Some(pmb) = pmb {
         units.push(format!("PMB {pmb}"));
