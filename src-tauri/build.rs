@@ -1,15 +1,20 @@
 //! Build script of the desktop app: checks that the front end was built, then lets
-//! tauri-build embed it, generate the per-command permissions and check tauri.conf.json.
+//! tauri-build embed it, read the command permissions and check tauri.conf.json.
 
 use std::path::Path;
 
-/// Commands the UI may call. Each gets an `allow-<name>` permission that the main window's
-/// capability in tauri.conf.json must grant; a command missing here cannot be invoked.
-const COMMANDS: &[&str] = &["app_status", "lookup", "show"];
+/// The permissions of Concord's own commands, one per command (kept under src-tauri/ rather
+/// than tauri-build's default `permissions/` at the repository's top level).
+const PERMISSIONS: &str = "src-tauri/permissions/*.toml";
 
 fn main() {
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/dist");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dist = root.join("ui/dist");
     println!("cargo:rerun-if-changed={}", dist.display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("src-tauri/permissions").display()
+    );
     if !dist.join("index.html").is_file() {
         // The desktop binary embeds ui/dist; without it there would be nothing to show.
         panic!(
@@ -19,7 +24,7 @@ fn main() {
         );
     }
 
-    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    let manifest = tauri_build::AppManifest::new().permissions_path_pattern(PERMISSIONS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
-        .expect("tauri.conf.json, the icons and the capabilities must be valid");
+        .expect("tauri.conf.json, the icons and the permissions must be valid");
 }

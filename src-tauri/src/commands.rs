@@ -1,8 +1,8 @@
 //! The commands the UI invokes. Each body is one call into the service layer, run on a
 //! blocking thread so that SQLite and file work never stall the window's main thread.
 //!
-//! Register a new command here, in `main.rs`'s `generate_handler!`, in `COMMANDS` in
-//! `build.rs`, and grant its `allow-` permission in tauri.conf.json.
+//! Register a new command here, in `main.rs`'s `generate_handler!`, give it an `allow-`
+//! permission in `src-tauri/permissions/commands.toml`, and grant that in tauri.conf.json.
 
 use concord_service::{AppStatus, CustomerView, LookupResults, Result, Service, ServiceError};
 use tauri::State;
