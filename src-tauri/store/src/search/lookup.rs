@@ -66,8 +66,9 @@ const CLASS_TYPO: u8 = 5;
 
 /// Identifiers being typed need this many characters before prefix matches are shown.
 const MIN_ID_PREFIX: usize = 4;
-/// Word queries rank at most this many candidates by bm25; broader queries (one or two
-/// letters over a million customers) show the best of the first candidates found.
+/// Word queries rank at most this many candidates (by bm25 for whole words, by field and
+/// completion length otherwise); broader queries (one or two letters over a million
+/// customers) show the best of the first candidates found.
 // TODO(search): rank broad prefix queries over all their matches (e.g. by a precomputed
 // popularity or recency per customer) instead of the first candidates in rowid order, which
 // favours customers created earliest.
