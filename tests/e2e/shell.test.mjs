@@ -22,6 +22,10 @@ const app = process.env.CONCORD_E2E_APP ?? join(repo, "target/debug/concord-desk
 const cli = process.env.CONCORD_E2E_CLI ?? join(dirname(app), "concord");
 const screenshot = join(repo, "target/e2e/shell.png");
 const driverPort = 4444;
+// tauri-driver answers on its own port at once, but forwards every request to
+// WebKitWebDriver on this one, which starts a moment later: a session asked for before
+// then is dropped with a closed socket.
+const nativeDriverPort = 4445;
 
 let dataDir;
 let customer;
@@ -52,7 +56,7 @@ async function waitForPort(port, timeoutMs) {
     if (open) return;
     await new Promise((done) => setTimeout(done, 100));
   }
-  throw new Error(`tauri-driver did not listen on ${port} within ${timeoutMs} ms:\n${driverLog}`);
+  throw new Error(`nothing listened on ${port} within ${timeoutMs} ms:\n${driverLog}`);
 }
 
 describe("the desktop shell", () => {
@@ -68,7 +72,9 @@ describe("the desktop shell", () => {
     concord("bench", "lookup", "--customers", "40", "--samples", "1", "--cache-dir", dataDir);
     customer = JSON.parse(concord("show", "1", "--json"));
 
-    driver = spawn(findTauriDriver(), ["--port", String(driverPort)], {
+    driver = spawn(findTauriDriver(), [
+      "--port", String(driverPort), "--native-port", String(nativeDriverPort),
+    ], {
       env: {
         ...process.env,
         CONCORD_DATA_DIR: dataDir,
@@ -81,6 +87,7 @@ describe("the desktop shell", () => {
     driver.stdout.on("data", (chunk) => (driverLog += chunk));
     driver.stderr.on("data", (chunk) => (driverLog += chunk));
     await waitForPort(driverPort, 15_000);
+    await waitForPort(nativeDriverPort, 15_000);
 
     browser = await remote({
       hostname: "127.0.0.1",
