@@ -8,7 +8,7 @@
 
 use super::input::{Fields, RawInput, Segment};
 use super::metadata::{Country, Region};
-use super::model::{Change, ChangeKind, Components, Standardized, Verdict};
+use super::model::{Change, ChangeKind, Components, Standardized};
 use super::postcode;
 
 // TODO(address): only the first level of sub-regions (state, province) is checked against the
@@ -66,23 +66,13 @@ pub(crate) fn standardize(
     }
     lines.push(country.name.clone());
 
-    let verdict = if let Some(reason) = work.rejected.take() {
-        lines = typed
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect();
-        // Nothing was applied to a rejected address, so no change is reported.
-        work.changes.clear();
-        Verdict::Rejected { reason }
-    } else if !work.review.is_empty() {
-        Verdict::NeedsReview {
-            reason: work.review.join("; "),
-        }
-    } else {
-        Verdict::Standardized
-    };
+    let verdict = super::model::conclude(
+        typed,
+        work.rejected.take(),
+        &work.review,
+        &mut lines,
+        &mut work.changes,
+    );
     let fields = work.fields;
     Standardized {
         country: Some(country.code.clone()),

@@ -177,3 +177,32 @@ impl ChangeKind {
         }
     }
 }
+
+/// The verdict from what the rules found, the same for every country. A rejected address
+/// keeps its lines as typed and reports no change, since nothing was applied to it.
+pub(super) fn conclude(
+    typed: &str,
+    rejected: Option<String>,
+    review: &[String],
+    lines: &mut Vec<String>,
+    changes: &mut Vec<Change>,
+) -> Verdict {
+    if let Some(reason) = rejected {
+        *lines = typed
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        changes.clear();
+        return Verdict::Rejected { reason };
+    }
+
+    if review.is_empty() {
+        Verdict::Standardized
+    } else {
+        Verdict::NeedsReview {
+            reason: review.join("; "),
+        }
+    }
+}

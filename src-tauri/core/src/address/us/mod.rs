@@ -21,7 +21,7 @@ use regex::Regex;
 
 use super::input::{Fields, RawInput};
 use super::metadata::{self, Region};
-use super::model::{Change, ChangeKind, Components, Standardized, Verdict};
+use super::model::{Change, ChangeKind, Components, Standardized};
 
 /// Codes the USPS treats as states of its own system even though ISO gives them a country code.
 pub(crate) const US_POSTAL_COUNTRIES: &[&str] = &["US", "PR", "VI", "GU", "AS", "MP"];
@@ -123,23 +123,13 @@ pub(crate) fn standardize(raw: &RawInput, country: &str, typed: &str) -> Standar
     work.components.region = state.map(|s| s.key.clone());
     work.components.postcode = zip;
 
-    let verdict = if let Some(reason) = work.rejected.take() {
-        lines = typed
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect();
-        // Nothing was applied to a rejected address, so no change is reported.
-        work.changes.clear();
-        Verdict::Rejected { reason }
-    } else if !work.review.is_empty() {
-        Verdict::NeedsReview {
-            reason: work.review.join("; "),
-        }
-    } else {
-        Verdict::Standardized
-    };
+    let verdict = super::model::conclude(
+        typed,
+        work.rejected.take(),
+        &work.review,
+        &mut lines,
+        &mut work.changes,
+    );
     Standardized {
         country: Some(country.to_string()),
         components: work.components,
