@@ -9,3 +9,4 @@ pub mod email;
 pub mod matching;
 pub mod name;
 pub mod phone;
+pub mod source;
