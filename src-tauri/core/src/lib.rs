@@ -5,6 +5,7 @@
 //! everything it needs, so every rule here is testable as a plain function.
 
 pub mod address;
+pub mod correction;
 pub mod email;
 pub mod matching;
 pub mod name;
