@@ -13,6 +13,7 @@ pub mod address;
 pub mod audit_log;
 pub mod cache_setting;
 pub mod contact_point;
+pub mod correction;
 pub mod customer;
 pub mod link;
 pub mod order;

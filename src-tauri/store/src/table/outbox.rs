@@ -1,5 +1,9 @@
 //! `outbox`: one entry per correction and target system, kept until that system confirms it
 //! or it becomes a conflict. Entries are never deleted here; their state records the outcome.
+//!
+//! States, as a rep reads them: `pending` is queued, `in_flight` is sent (a write may have
+//! reached the system; after a crash it is read back before anything is sent again),
+//! `confirmed`, `failed` (permanently, with the system's message) and `conflict`.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -25,10 +29,17 @@ pub struct OutboxEntry {
     pub next_attempt_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Sent as the `Idempotency-Key` header of every write request of this entry.
+    pub idempotency_key: Option<String>,
+    /// When the entry was first sent.
+    pub sent_at: Option<String>,
+    /// The record's version in the system after the confirmed write.
+    pub confirmed_version: Option<String>,
 }
 
 const COLUMNS: &str = "id, correction_id, customer_id, target_system, operation, payload, \
-    base_version, state, attempts, last_error, next_attempt_at, created_at, updated_at";
+    base_version, state, attempts, last_error, next_attempt_at, created_at, updated_at, \
+    idempotency_key, sent_at, confirmed_version";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     Ok(OutboxEntry {
@@ -45,6 +56,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         next_attempt_at: r.get(10)?,
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
+        idempotency_key: r.get(13)?,
+        sent_at: r.get(14)?,
+        confirmed_version: r.get(15)?,
     })
 }
 
@@ -53,8 +67,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
 pub fn enqueue(conn: &Connection, e: &OutboxEntry) -> rusqlite::Result<i64> {
     conn.execute(
         "INSERT INTO outbox (correction_id, customer_id, target_system, operation, payload,
-             base_version, state, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)",
+             base_version, state, created_at, updated_at, idempotency_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8)",
         params![
             e.correction_id,
             e.customer_id,
@@ -62,7 +76,8 @@ pub fn enqueue(conn: &Connection, e: &OutboxEntry) -> rusqlite::Result<i64> {
             e.operation,
             e.payload.to_string(),
             e.base_version,
-            e.created_at
+            e.created_at,
+            e.idempotency_key
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -106,6 +121,88 @@ pub fn record_attempt(
     Ok(changed == 1)
 }
 
+/// The entries the pusher may send now, oldest first: pending or sent, due at `now`, and with
+/// no older unsettled entry for the same customer and system, so a customer's corrections
+/// reach each system in the order they were made.
+pub fn ready(conn: &Connection, now: &str, limit: i64) -> rusqlite::Result<Vec<OutboxEntry>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("o.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {cols} FROM outbox o
+         WHERE o.state IN ('pending', 'in_flight')
+           AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
+           AND NOT EXISTS (
+               SELECT 1 FROM outbox earlier
+               WHERE earlier.target_system = o.target_system
+                 AND earlier.customer_id IS o.customer_id
+                 AND earlier.id < o.id
+                 AND earlier.state IN ('pending', 'in_flight'))
+         ORDER BY o.id LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![now, limit], from_row)?;
+    rows.collect()
+}
+
+/// Every entry still waiting (pending or sent), oldest first, due or not.
+pub fn waiting(conn: &Connection) -> rusqlite::Result<Vec<OutboxEntry>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE state IN ('pending', 'in_flight') ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
+}
+
+/// Every entry, newest first, up to `limit`.
+pub fn recent(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<OutboxEntry>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], from_row)?;
+    rows.collect()
+}
+
+/// The entries of one correction, one per target system.
+pub fn for_correction(
+    conn: &Connection,
+    correction_id: &str,
+) -> rusqlite::Result<Vec<OutboxEntry>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE correction_id = ?1 ORDER BY target_system"
+    ))?;
+    let rows = stmt.query_map([correction_id], from_row)?;
+    rows.collect()
+}
+
+/// Marks an entry as sent before its write request leaves, so that after a crash the pusher
+/// knows the write may have been applied and reads back first.
+pub fn mark_sent(conn: &Connection, id: i64, at: &str) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE outbox SET state = 'in_flight', sent_at = coalesce(sent_at, ?2), updated_at = ?2
+         WHERE id = ?1 AND state IN ('pending', 'in_flight')",
+        params![id, at],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Settles an entry as confirmed by the system, with the version the record has now.
+pub fn mark_confirmed(
+    conn: &Connection,
+    id: i64,
+    version: Option<&str>,
+    at: &str,
+) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE outbox SET state = 'confirmed', attempts = attempts + 1, last_error = NULL,
+             next_attempt_at = NULL, confirmed_version = ?2, updated_at = ?3
+         WHERE id = ?1",
+        params![id, version, at],
+    )?;
+    Ok(changed == 1)
+}
+
 /// How many entries are not yet confirmed (pending, in flight, failed or in conflict).
 pub fn unconfirmed_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
@@ -135,6 +232,9 @@ mod tests {
             next_attempt_at: None,
             created_at: "t0".into(),
             updated_at: "t0".into(),
+            idempotency_key: Some(format!("c-1:{target}")),
+            sent_at: None,
+            confirmed_version: None,
         }
     }
 
@@ -213,5 +313,77 @@ mod tests {
             1,
             "only the vendure entry waits"
         );
+    }
+
+    #[test]
+    fn a_customers_later_entry_waits_for_the_earlier_one_in_the_same_system() {
+        let (conn, customer) = cache_with_customer();
+        let first = enqueue(&conn, &entry(customer, "tryton")).unwrap();
+        let second = enqueue(
+            &conn,
+            &OutboxEntry {
+                correction_id: "c-2".into(),
+                idempotency_key: Some("c-2:tryton".into()),
+                ..entry(customer, "tryton")
+            },
+        )
+        .unwrap();
+        let other_system = enqueue(&conn, &entry(customer, "vendure")).unwrap();
+
+        let before: Vec<i64> = ready(&conn, "t0", 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        mark_confirmed(&conn, first, Some("v2"), "t1").unwrap();
+        let after: Vec<i64> = ready(&conn, "t1", 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+
+        assert_eq!(
+            before,
+            vec![first, other_system],
+            "corrections reach a system in the order they were made"
+        );
+        assert_eq!(after, vec![second, other_system], "the next one follows");
+    }
+
+    #[test]
+    fn a_sent_entry_stays_ready_so_a_restart_reads_it_back() {
+        let (conn, customer) = cache_with_customer();
+        let id = enqueue(&conn, &entry(customer, "tryton")).unwrap();
+
+        mark_sent(&conn, id, "t1").unwrap();
+
+        let stored = get(&conn, id).unwrap().unwrap();
+        assert_eq!(
+            stored.state, "in_flight",
+            "the write may have reached the system"
+        );
+        assert_eq!(stored.sent_at.as_deref(), Some("t1"));
+        assert_eq!(
+            ready(&conn, "t1", 10).unwrap().len(),
+            1,
+            "still to be settled"
+        );
+        assert_eq!(waiting(&conn).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn one_idempotency_key_cannot_serve_two_entries() {
+        let (conn, customer) = cache_with_customer();
+        enqueue(&conn, &entry(customer, "tryton")).unwrap();
+
+        let reused = enqueue(
+            &conn,
+            &OutboxEntry {
+                correction_id: "c-9".into(),
+                ..entry(customer, "tryton")
+            },
+        );
+
+        assert!(reused.is_err(), "a key names exactly one write");
     }
 }

@@ -1,0 +1,453 @@
+//! `correction` and `pushed_write`: the rep's changes as made, the local rows they change, and
+//! what Concord wrote to each system.
+//!
+//! Applying a correction locally and recording it are separate functions so the caller can put
+//! them, and the outbox entries, in one transaction. Nothing here rewrites an order: order
+//! snapshots live in `customer_order` and are never touched by a correction.
+
+use concord_core::correction::{AddressFields, FieldMap};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{json_column, json_column_opt};
+use crate::search::keys;
+
+/// The `validation_status` of an address the rep kept as typed; later syncs keep it too.
+pub const KEPT_AS_ENTERED: &str = "kept_as_entered";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correction {
+    pub id: String,
+    pub customer_id: Option<i64>,
+    /// A [`concord_core::correction::CorrectionKind`] name.
+    pub kind: String,
+    pub subject: serde_json::Value,
+    pub base: FieldMap,
+    pub ours: FieldMap,
+    pub typed: Option<serde_json::Value>,
+    pub keep_as_entered: Option<String>,
+    pub reverts: Option<String>,
+    /// active, held.
+    pub state: String,
+    pub actor: String,
+    pub role: String,
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, customer_id, kind, subject, base, ours, typed, keep_as_entered, \
+    reverts, state, actor, role, created_at";
+
+fn field_map(row: &Row<'_>, idx: usize) -> rusqlite::Result<FieldMap> {
+    serde_json::from_value(json_column(row, idx)?).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Correction> {
+    Ok(Correction {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        kind: r.get(2)?,
+        subject: json_column(r, 3)?,
+        base: field_map(r, 4)?,
+        ours: field_map(r, 5)?,
+        typed: json_column_opt(r, 6)?,
+        keep_as_entered: r.get(7)?,
+        reverts: r.get(8)?,
+        state: r.get(9)?,
+        actor: r.get(10)?,
+        role: r.get(11)?,
+        created_at: r.get(12)?,
+    })
+}
+
+fn json(map: &FieldMap) -> String {
+    serde_json::to_string(map).expect("a map of strings always serializes")
+}
+
+pub fn insert(conn: &Connection, c: &Correction) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("INSERT INTO correction ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+        params![
+            c.id,
+            c.customer_id,
+            c.kind,
+            c.subject.to_string(),
+            json(&c.base),
+            json(&c.ours),
+            c.typed.as_ref().map(|t| t.to_string()),
+            c.keep_as_entered,
+            c.reverts,
+            c.state,
+            c.actor,
+            c.role,
+            c.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Correction>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM correction WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+}
+
+/// A customer's corrections, oldest first: the account's history of changes.
+pub fn for_customer(conn: &Connection, customer_id: i64) -> rusqlite::Result<Vec<Correction>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM correction WHERE customer_id = ?1 ORDER BY created_at, rowid"
+    ))?;
+    let rows = stmt.query_map([customer_id], from_row)?;
+    rows.collect()
+}
+
+/// Corrections of a customer that some target system has not confirmed yet (queued or sent):
+/// the overlay a re-materialization must put back over the systems' values.
+pub fn unconfirmed_for_customer(
+    conn: &Connection,
+    customer_id: i64,
+) -> rusqlite::Result<Vec<Correction>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {cols} FROM correction c
+         WHERE c.customer_id = ?1 AND c.state = 'active' AND EXISTS (
+             SELECT 1 FROM outbox o WHERE o.correction_id = c.id
+                 AND o.state IN ('pending', 'in_flight'))
+         ORDER BY c.created_at, c.rowid"
+    ))?;
+    let rows = stmt.query_map([customer_id], from_row)?;
+    rows.collect()
+}
+
+/// The address fields of an address row, as a correction compares them.
+pub fn address_fields(
+    conn: &Connection,
+    address_id: i64,
+) -> rusqlite::Result<Option<AddressFields>> {
+    conn.query_row(
+        "SELECT recipient, company, line1, line2, city, region, postcode, country
+         FROM address WHERE id = ?1",
+        [address_id],
+        |r| {
+            Ok(AddressFields {
+                recipient: r.get(0)?,
+                company: r.get(1)?,
+                line1: r.get(2)?,
+                line2: r.get(3)?,
+                city: r.get(4)?,
+                region: r.get(5)?,
+                postcode: r.get(6)?,
+                country: r.get(7)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Writes new values into an address row, keeping its lookup keys in step. `validation` is
+/// the new `validation_status` with its evidence (the standardizer's proposal, the rep's
+/// reason). Returns false when the address does not exist.
+pub fn update_address(
+    conn: &Connection,
+    address_id: i64,
+    a: &AddressFields,
+    validation: (&str, &serde_json::Value),
+    at: &str,
+) -> rusqlite::Result<bool> {
+    let postcode_key = a
+        .postcode
+        .as_deref()
+        .and_then(|p| keys::postcode_key(p, &a.country));
+    let house_number = keys::house_number(&a.line1);
+    let changed = conn.execute(
+        "UPDATE address SET recipient = ?2, company = ?3, line1 = ?4, line2 = ?5, city = ?6,
+             region = ?7, postcode = ?8, country = ?9, validation_status = ?10,
+             validation_evidence = ?11, postcode_key = ?12, house_number = ?13, updated_at = ?14
+         WHERE id = ?1",
+        params![
+            address_id,
+            a.recipient,
+            a.company,
+            a.line1,
+            a.line2,
+            a.city,
+            a.region,
+            a.postcode,
+            a.country,
+            validation.0,
+            validation.1.to_string(),
+            postcode_key,
+            house_number,
+            at
+        ],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Removes an address row. Orders keep their own snapshots, so none is affected.
+pub fn delete_address(conn: &Connection, address_id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM address WHERE id = ?1", [address_id])? == 1)
+}
+
+/// Makes `address_id` the customer's default billing and/or shipping address, clearing the
+/// flag on the customer's other addresses.
+pub fn set_default_address(
+    conn: &Connection,
+    customer_id: i64,
+    address_id: i64,
+    billing: bool,
+    shipping: bool,
+    at: &str,
+) -> rusqlite::Result<bool> {
+    if billing {
+        conn.execute(
+            "UPDATE address SET is_default_billing = (id = ?2), updated_at = ?3
+             WHERE customer_id = ?1",
+            params![customer_id, address_id, at],
+        )?;
+    }
+    if shipping {
+        conn.execute(
+            "UPDATE address SET is_default_shipping = (id = ?2), updated_at = ?3
+             WHERE customer_id = ?1",
+            params![customer_id, address_id, at],
+        )?;
+    }
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM address WHERE id = ?1 AND customer_id = ?2)",
+        params![address_id, customer_id],
+        |r| r.get(0),
+    )?;
+    Ok(exists)
+}
+
+/// Records what was written to a system for a correction, and the version the record had
+/// afterwards.
+pub fn record_pushed_write(
+    conn: &Connection,
+    system: &str,
+    record_key: &str,
+    correction_id: &str,
+    fields: &FieldMap,
+    version: Option<&str>,
+    at: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO pushed_write (system, record_key, correction_id, fields, version, written_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![system, record_key, correction_id, json(fields), version, at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Whether a record pulled from `system` is Concord's own latest write coming back: its
+/// version is the one recorded after that write, or every field Concord last wrote holds the
+/// value written. The pull and the materialization call this so an echo raises neither a
+/// disagreement nor a second push. Returns the correction that wrote it.
+pub fn own_echo(
+    conn: &Connection,
+    system: &str,
+    record_key: &str,
+    version: Option<&str>,
+    values: &FieldMap,
+) -> rusqlite::Result<Option<String>> {
+    let last = conn
+        .query_row(
+            "SELECT correction_id, fields, version FROM pushed_write
+             WHERE system = ?1 AND record_key = ?2 ORDER BY id DESC LIMIT 1",
+            params![system, record_key],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    field_map(r, 1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((correction_id, written, written_version)) = last else {
+        return Ok(None);
+    };
+    let same_version = version.is_some() && written_version.as_deref() == version;
+    let same_values = written
+        .iter()
+        .all(|(field, value)| values.get(field).map(|v| v.trim()).unwrap_or("") == value.trim());
+    Ok((same_version || same_values).then_some(correction_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::address::{self, Address};
+    use crate::table::test_support::cache_with_customer;
+
+    fn fields(line1: &str) -> FieldMap {
+        [("line1".to_owned(), line1.to_owned())]
+            .into_iter()
+            .collect()
+    }
+
+    fn correction(customer_id: i64, id: &str) -> Correction {
+        Correction {
+            id: id.into(),
+            customer_id: Some(customer_id),
+            kind: "edit_address".into(),
+            subject: serde_json::json!({ "address_id": 1 }),
+            base: fields("1 Old Rd"),
+            ours: fields("2 New Rd"),
+            typed: None,
+            keep_as_entered: None,
+            reverts: None,
+            state: "active".into(),
+            actor: "dana".into(),
+            role: "rep".into(),
+            created_at: "t0".into(),
+        }
+    }
+
+    fn an_address(conn: &Connection, customer_id: i64) -> i64 {
+        address::insert(
+            conn,
+            &Address {
+                customer_id,
+                kind: "shipping".into(),
+                line1: "1 Old Rd".into(),
+                postcode: Some("62701".into()),
+                country: "US".into(),
+                validation_status: "not_checked".into(),
+                updated_at: "t0".into(),
+                ..Address::default()
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_correction_round_trips_with_its_base_and_values() {
+        let (conn, customer) = cache_with_customer();
+
+        insert(&conn, &correction(customer, "c1")).unwrap();
+
+        assert_eq!(
+            get(&conn, "c1").unwrap(),
+            Some(correction(customer, "c1")),
+            "what the rep saw and set is kept as made"
+        );
+        assert_eq!(for_customer(&conn, customer).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn updating_an_address_keeps_its_lookup_keys_in_step() {
+        let (conn, customer) = cache_with_customer();
+        let id = an_address(&conn, customer);
+        let new = AddressFields {
+            line1: "77 Elm St".into(),
+            postcode: Some("94107-1234".into()),
+            country: "US".into(),
+            ..AddressFields::default()
+        };
+
+        let updated = update_address(
+            &conn,
+            id,
+            &new,
+            ("not_checked", &serde_json::json!({})),
+            "t1",
+        )
+        .unwrap();
+
+        let (key, house): (String, String) = conn
+            .query_row(
+                "SELECT postcode_key, house_number FROM address WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(updated, "the row exists");
+        assert_eq!(
+            (key.as_str(), house.as_str()),
+            ("94107", "77"),
+            "lookup finds it"
+        );
+        assert_eq!(address_fields(&conn, id).unwrap(), Some(new));
+    }
+
+    #[test]
+    fn a_default_moves_from_one_address_to_another() {
+        let (conn, customer) = cache_with_customer();
+        let first = an_address(&conn, customer);
+        let second = an_address(&conn, customer);
+        set_default_address(&conn, customer, first, true, false, "t1").unwrap();
+
+        set_default_address(&conn, customer, second, true, false, "t2").unwrap();
+
+        let flags: Vec<(i64, bool)> = address::for_customer(&conn, customer)
+            .unwrap()
+            .iter()
+            .map(|a| (a.id, a.is_default_billing))
+            .collect();
+        assert!(
+            flags.contains(&(second, true)) && flags.contains(&(first, false)),
+            "{flags:?}"
+        );
+    }
+
+    #[test]
+    fn a_pulled_record_holding_what_concord_wrote_is_an_echo() {
+        let (conn, customer) = cache_with_customer();
+        insert(&conn, &correction(customer, "c1")).unwrap();
+        record_pushed_write(
+            &conn,
+            "vendure",
+            "address:9",
+            "c1",
+            &fields("2 New Rd"),
+            None,
+            "t1",
+        )
+        .unwrap();
+
+        let echo = own_echo(&conn, "vendure", "address:9", None, &fields("2 New Rd")).unwrap();
+        let changed = own_echo(&conn, "vendure", "address:9", None, &fields("3 Other")).unwrap();
+        let elsewhere = own_echo(&conn, "tryton", "address:9", None, &fields("2 New Rd")).unwrap();
+
+        assert_eq!(echo.as_deref(), Some("c1"), "our own write coming back");
+        assert_eq!(changed, None, "a change made in the system is not an echo");
+        assert_eq!(elsewhere, None, "only the system written to echoes");
+    }
+
+    #[test]
+    fn the_version_after_our_write_is_recognized_whatever_the_system_reformatted() {
+        let (conn, customer) = cache_with_customer();
+        insert(&conn, &correction(customer, "c1")).unwrap();
+        record_pushed_write(
+            &conn,
+            "tryton",
+            "address:3",
+            "c1",
+            &fields("2 New Rd"),
+            Some("v9"),
+            "t1",
+        )
+        .unwrap();
+
+        let echo = own_echo(
+            &conn,
+            "tryton",
+            "address:3",
+            Some("v9"),
+            &fields("2 NEW RD"),
+        )
+        .unwrap();
+
+        assert_eq!(echo.as_deref(), Some("c1"), "same version, same write");
+    }
+}
