@@ -2,6 +2,7 @@
 //! them into the cache and pushes corrections back.
 
 pub mod connector;
+pub mod push;
 pub mod tryton;
 pub mod usps;
 pub mod vendure;

@@ -79,7 +79,7 @@ pub mod account_field {
 /// them, so its own value can never be pushed over the ERP's. Tax exemption is carried by both
 /// (a party category in Tryton, a customer group in Vendure), since checkout needs it too.
 /// Certificate number and expiry have no field in either system's standard modules and stay
-/// in Concord.
+/// in Concord; an address's company only exists in the web store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ownership {
     pub fields: BTreeMap<String, Vec<String>>,
@@ -94,6 +94,8 @@ impl Default for Ownership {
             (account_field::TAX_EXEMPT, only(&[TRYTON, VENDURE])),
             (account_field::TAX_CERTIFICATE_NUMBER, only(&[])),
             (account_field::TAX_CERTIFICATE_EXPIRY, only(&[])),
+            // Tryton's party addresses have no company field.
+            ("company", only(&[VENDURE])),
         ]
         .into_iter()
         .map(|(field, systems)| (field.to_owned(), systems))

@@ -23,6 +23,7 @@
 
 mod records;
 pub mod value;
+mod write;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -31,6 +32,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
+pub use write::TrytonCurrent;
 pub use records::{
     ContactKind, TrytonAddress, TrytonContact, TrytonParty, TrytonSale, TrytonSaleLine,
 };

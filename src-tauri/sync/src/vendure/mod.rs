@@ -19,6 +19,7 @@
 //! (a busy database) would heal on a retry.
 
 mod records;
+mod write;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -26,6 +27,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
+pub use write::VendureCurrent;
 pub use records::{
     VendureAddress, VendureCustomer, VendureOrder, VendureOrderAddress, VendureOrderLine,
 };
