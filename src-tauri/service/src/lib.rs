@@ -18,6 +18,7 @@
 //! (SQLite, files); hosts call them off their UI thread. A method never prints and never
 //! logs personal data above `debug` (see [`logging`]).
 
+pub mod address_form;
 mod cache;
 pub mod config;
 pub mod error;
