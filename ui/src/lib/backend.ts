@@ -5,15 +5,34 @@
 // the code and never parse strings. Components receive a Backend; tests give them a fake one.
 
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 
+import type { AddressForm } from "./ipc/AddressForm";
+import type { AddressView } from "./ipc/AddressView";
 import type { AppStatus } from "./ipc/AppStatus";
+import type { CountryChoice } from "./ipc/CountryChoice";
 import type { CustomerView } from "./ipc/CustomerView";
 import type { ErrorCode } from "./ipc/ErrorCode";
 import type { LookupHit } from "./ipc/LookupHit";
 import type { LookupResults } from "./ipc/LookupResults";
 import type { ServiceError } from "./ipc/ServiceError";
 
-export type { AppStatus, CustomerView, ErrorCode, LookupHit, LookupResults, ServiceError };
+export type {
+  AddressForm,
+  AddressView,
+  AppStatus,
+  CountryChoice,
+  CustomerView,
+  ErrorCode,
+  LookupHit,
+  LookupResults,
+  ServiceError,
+};
+
+/** Something the backend tells the UI without being asked. */
+export type BackendEvent =
+  /** Telephony software opened `concord://lookup?...`: look this text up. */
+  { kind: "screenPop"; query: string };
 
 /** What the UI can ask of the backend. */
 export interface Backend {
@@ -22,7 +41,18 @@ export interface Backend {
   lookup(query: string, limit: number): Promise<LookupResults>;
   /** One merged account. */
   show(customerId: number): Promise<CustomerView>;
+  /** The address form of a country (ISO 3166-1 alpha-2). */
+  addressForm(country: string): Promise<AddressForm>;
+  /** Every country an address can be entered for, by name. */
+  addressCountries(): Promise<CountryChoice[]>;
+  /** The lookup the app was started for (a screen pop), once; null after that. */
+  takeScreenPop(): Promise<string | null>;
+  /** Calls `listener` with every event until the returned function is called. */
+  subscribe(listener: (event: BackendEvent) => void): () => void;
 }
+
+/** The names the desktop shell emits its events under. */
+export const EVENT_NAMES = { screenPop: "concord://screen-pop" } as const;
 
 const ERROR_CODES: readonly ErrorCode[] = ["notFound", "invalidInput", "internal"];
 
@@ -67,9 +97,38 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/**
+ * Listens to one shell event. Tauri registers listeners asynchronously, so an unsubscribe
+ * that comes first is remembered and applied once registration finishes.
+ */
+function listenTo<T>(name: string, handle: (payload: T) => void): () => void {
+  let stopped = false;
+  let unlisten: (() => void) | null = null;
+  listen<T>(name, (event) => {
+    if (!stopped) handle(event.payload);
+  }).then(
+    (stop) => (stopped ? stop() : (unlisten = stop)),
+    // Without the event bridge (a plain browser) there is nothing to listen to.
+    () => {},
+  );
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
 /** The backend of the running desktop app. */
 export const tauriBackend: Backend = {
   appStatus: () => call<AppStatus>("app_status"),
   lookup: (query, limit) => call<LookupResults>("lookup", { query, limit }),
   show: (customerId) => call<CustomerView>("show", { customerId }),
+  addressForm: (country) => call<AddressForm>("address_form", { country }),
+  addressCountries: () => call<CountryChoice[]>("address_countries"),
+  takeScreenPop: () => call<string | null>("take_screen_pop"),
+  subscribe(listener) {
+    const stops = [
+      listenTo<string>(EVENT_NAMES.screenPop, (query) => listener({ kind: "screenPop", query })),
+    ];
+    return () => stops.forEach((stop) => stop());
+  },
 };
