@@ -283,6 +283,249 @@ pub fn own_echo(
     Ok((same_version || same_values).then_some(correction_id))
 }
 
+/// Applies a correction to the cache's rows: the local half of making it, and what the
+/// overlay re-applies after a re-materialization. Unknown kinds and rows that no longer exist
+/// change nothing (the correction stays recorded).
+pub fn apply_local(conn: &Connection, c: &Correction, at: &str) -> rusqlite::Result<()> {
+    let Some(customer_id) = c.customer_id else {
+        return Ok(());
+    };
+    let address_id = c
+        .subject
+        .get("address_id")
+        .and_then(serde_json::Value::as_i64);
+    match c.kind.as_str() {
+        "edit_address" => {
+            if let Some(id) = address_id {
+                let mut fields = address_fields(conn, id)?.unwrap_or_default().to_map();
+                fields.extend(c.ours.clone());
+                update_address(
+                    conn,
+                    id,
+                    &AddressFields::from_map(&fields),
+                    validation(c),
+                    at,
+                )?;
+            }
+        }
+        "add_address" => {
+            let exists = match address_id {
+                Some(id) => address_fields(conn, id)?.is_some(),
+                None => false,
+            };
+            if !exists {
+                insert_address(conn, customer_id, c, at)?;
+            }
+        }
+        "remove_address" => {
+            if let Some(id) = address_id {
+                delete_address(conn, id)?;
+            }
+        }
+        "set_default_address" => {
+            if let Some(id) = address_id {
+                let on = |f: &str| c.ours.get(f).map(String::as_str) == Some("true");
+                set_default_address(
+                    conn,
+                    customer_id,
+                    id,
+                    on("default_billing"),
+                    on("default_shipping"),
+                    at,
+                )?;
+            }
+        }
+        "edit_contact" => {
+            for (medium, value) in &c.ours {
+                set_contact(conn, customer_id, medium, c.base.get(medium), value)?;
+            }
+        }
+        "edit_account" => apply_account(conn, customer_id, &c.ours)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The validation status and evidence an address takes from a correction.
+fn validation(c: &Correction) -> (&'static str, &serde_json::Value) {
+    static NONE: serde_json::Value = serde_json::Value::Null;
+    let status = if c.keep_as_entered.is_some() {
+        KEPT_AS_ENTERED
+    } else {
+        "not_checked"
+    };
+    (status, c.typed.as_ref().unwrap_or(&NONE))
+}
+
+/// Adds the address of an `add_address` correction and returns its row id.
+pub fn insert_address(
+    conn: &Connection,
+    customer_id: i64,
+    c: &Correction,
+    at: &str,
+) -> rusqlite::Result<i64> {
+    let a = AddressFields::from_map(&c.ours);
+    let (status, evidence) = validation(c);
+    let row = crate::table::address::Address {
+        id: 0,
+        customer_id,
+        source_record_id: None,
+        kind: "other".into(),
+        is_default_billing: false,
+        is_default_shipping: false,
+        recipient: a.recipient,
+        company: a.company,
+        line1: a.line1,
+        line2: a.line2,
+        city: a.city,
+        region: a.region,
+        postcode: a.postcode,
+        country: a.country,
+        standardized: None,
+        validation_status: status.into(),
+        validation_evidence: (!evidence.is_null()).then(|| evidence.clone()),
+        updated_at: at.into(),
+    };
+    crate::table::address::insert(conn, &row)
+}
+
+/// Sets a customer's email or phone: the contact holding the base value is rewritten, or a
+/// new one is added when there is none.
+fn set_contact(
+    conn: &Connection,
+    customer_id: i64,
+    medium: &str,
+    base: Option<&String>,
+    value: &str,
+) -> rusqlite::Result<()> {
+    use crate::table::contact_point::{self, ContactPoint};
+    let region = crate::table::cache_setting::default_region(conn)?;
+    let existing = contact_point::for_customer(conn, customer_id)?;
+    let same_medium = |p: &&ContactPoint| {
+        matches!(
+            (medium, p.medium),
+            ("email", contact_point::Medium::Email) | ("phone", contact_point::Medium::Phone)
+        )
+    };
+    let replaced = existing
+        .iter()
+        .filter(same_medium)
+        .find(|p| base.is_some_and(|b| p.value_as_received.trim() == b.trim()))
+        .or_else(|| existing.iter().find(same_medium));
+    let kind = replaced.map_or("other".to_owned(), |p| p.kind.clone());
+    if let Some(old) = replaced {
+        contact_point::delete(conn, old.id)?;
+    }
+    let mut point = match medium {
+        "email" => ContactPoint::email(customer_id, &kind, value),
+        _ => ContactPoint::phone(customer_id, &kind, value, &region),
+    };
+    point.source_record_id = replaced.and_then(|p| p.source_record_id);
+    contact_point::insert(conn, &point)?;
+    Ok(())
+}
+
+/// Writes account fields. Tax exemption is one of the cache's customer types, so marking an
+/// account exempt makes it `tax_exempt` and lifting the exemption makes it the type given
+/// (retail when none is).
+fn apply_account(conn: &Connection, customer_id: i64, ours: &FieldMap) -> rusqlite::Result<()> {
+    use crate::table::account::{self, Account, CustomerType};
+    let mut a = account::get(conn, customer_id)?.unwrap_or(Account {
+        customer_id,
+        ..Account::default()
+    });
+    let text = |f: &str| {
+        ours.get(f)
+            .map(|v| v.trim().to_owned())
+            .map(|v| (!v.is_empty()).then_some(v))
+    };
+    let kind = |v: &str| match v {
+        "wholesale" => CustomerType::Wholesale,
+        "tax_exempt" => CustomerType::TaxExempt,
+        _ => CustomerType::Retail,
+    };
+    if let Some(t) = text("customer_type") {
+        a.customer_type = kind(t.as_deref().unwrap_or("retail"));
+    }
+    match ours.get("tax_exempt").map(String::as_str) {
+        Some("true") => a.customer_type = CustomerType::TaxExempt,
+        Some("false") if a.customer_type == CustomerType::TaxExempt => {
+            a.customer_type = kind(
+                text("customer_type")
+                    .flatten()
+                    .as_deref()
+                    .unwrap_or("retail"),
+            );
+        }
+        _ => {}
+    }
+    if let Some(v) = text("price_level") {
+        a.price_level = v;
+    }
+    if let Some(v) = text("tax_certificate_number") {
+        a.tax_certificate_number = v;
+    }
+    if let Some(v) = text("tax_certificate_expiry") {
+        a.tax_certificate_expiry = v;
+    }
+    account::upsert(conn, &a)
+}
+
+/// Puts a customer's corrections back over what a re-materialization rebuilt from the
+/// systems' copies: every correction some system has not confirmed yet, and every address the
+/// rep kept as entered, which a system may send back reformatted. Called by the resolve step
+/// after it materializes a customer, in the same transaction.
+pub fn overlay_corrections(conn: &Connection, customer_id: i64, at: &str) -> rusqlite::Result<()> {
+    for c in unconfirmed_for_customer(conn, customer_id)? {
+        apply_local(conn, &c, at)?;
+    }
+    let mut kept: std::collections::BTreeMap<i64, Correction> = Default::default();
+    for c in for_customer(conn, customer_id)? {
+        let Some(id) = c
+            .subject
+            .get("address_id")
+            .and_then(serde_json::Value::as_i64)
+        else {
+            continue;
+        };
+        if c.kind == "edit_address" && c.state == "active" {
+            if c.keep_as_entered.is_some() {
+                kept.insert(id, c);
+            } else {
+                kept.remove(&id);
+            }
+        }
+    }
+    for (id, c) in kept {
+        let Some(now) = address_fields(conn, id)? else {
+            continue;
+        };
+        let now = now.to_map();
+        let reformatted = c
+            .ours
+            .iter()
+            .all(|(f, v)| fold(now.get(f).map(String::as_str).unwrap_or("")) == fold(v));
+        let literal = c
+            .ours
+            .iter()
+            .all(|(f, v)| now.get(f).map(|n| n.trim()) == Some(v.trim()));
+        if reformatted && !literal {
+            apply_local(conn, &c, at)?;
+        }
+    }
+    Ok(())
+}
+
+/// An address value with case, punctuation and spacing left out: what a system's reformatting
+/// changes without changing the address.
+fn fold(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,5 +692,69 @@ mod tests {
         .unwrap();
 
         assert_eq!(echo.as_deref(), Some("c1"), "same version, same write");
+    }
+
+    #[test]
+    fn an_unconfirmed_correction_survives_a_rebuild_and_a_kept_address_its_reformatting() {
+        let (conn, customer) = cache_with_customer();
+        let id = an_address(&conn, customer);
+        let mut kept = correction(customer, "c1");
+        kept.subject = serde_json::json!({ "address_id": id });
+        kept.ours = fields("1 old rd.");
+        kept.keep_as_entered = Some("the customer spells it so".into());
+        insert(&conn, &kept).unwrap();
+        apply_local(&conn, &kept, "t1").unwrap();
+        // A system sends the kept address back in its own format.
+        update_address(
+            &conn,
+            id,
+            &AddressFields {
+                line1: "1 OLD RD".into(),
+                postcode: Some("62701".into()),
+                country: "US".into(),
+                ..AddressFields::default()
+            },
+            ("not_checked", &serde_json::json!({})),
+            "t2",
+        )
+        .unwrap();
+
+        overlay_corrections(&conn, customer, "t3").unwrap();
+
+        let now = address::get(&conn, id).unwrap().unwrap();
+        assert_eq!(now.line1, "1 old rd.", "what the rep kept stays as typed");
+        assert_eq!(now.validation_status, KEPT_AS_ENTERED);
+    }
+
+    #[test]
+    fn a_real_change_in_a_system_replaces_a_kept_address() {
+        let (conn, customer) = cache_with_customer();
+        let id = an_address(&conn, customer);
+        let mut kept = correction(customer, "c1");
+        kept.subject = serde_json::json!({ "address_id": id });
+        kept.ours = fields("1 old rd.");
+        kept.keep_as_entered = Some("as typed".into());
+        insert(&conn, &kept).unwrap();
+        let moved = AddressFields {
+            line1: "9 Elsewhere".into(),
+            country: "US".into(),
+            ..AddressFields::default()
+        };
+        update_address(
+            &conn,
+            id,
+            &moved,
+            ("not_checked", &serde_json::json!({})),
+            "t2",
+        )
+        .unwrap();
+
+        overlay_corrections(&conn, customer, "t3").unwrap();
+
+        assert_eq!(
+            address::get(&conn, id).unwrap().unwrap().line1,
+            "9 Elsewhere",
+            "only a reformatting is undone, never someone's later change"
+        );
     }
 }
