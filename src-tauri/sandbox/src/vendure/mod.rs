@@ -179,12 +179,13 @@ pub fn router(state: VendureState) -> Router {
 async fn admin_api(State(state): State<VendureState>, headers: HeaderMap, body: Bytes) -> Response {
     let request: async_graphql::Request = match serde_json::from_slice::<serde_json::Value>(&body) {
         Err(e) => {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             return json_response(
                 StatusCode::BAD_REQUEST,
                 &json!({"statusCode": 400, "message": format!("Unexpected JSON: {e}"),
-                    "error": "Bad Request"}),
+                    "timestamp": now, "path": ADMIN_API_PATH}),
                 HeaderMap::new(),
-            )
+            );
         }
         Ok(value) => match serde_json::from_value(value) {
             Ok(request) => request,
@@ -215,6 +216,15 @@ async fn admin_api(State(state): State<VendureState>, headers: HeaderMap, body: 
 
     let response = state.schema.execute(request).await;
 
+    let mut headers = HeaderMap::new();
+    for (name, value) in response.http_headers.iter() {
+        headers.insert(name.clone(), value.clone());
+    }
+    if response.errors.is_empty() {
+        // Serialized as it is, so the fields keep the order the query asked for them in.
+        let body = serde_json::to_vec(&response).unwrap_or_default();
+        return json_bytes(StatusCode::OK, body, headers);
+    }
     let mut status = StatusCode::OK;
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     if let Some(errors) = body.get_mut("errors").and_then(|e| e.as_array_mut()) {
@@ -226,13 +236,12 @@ async fn admin_api(State(state): State<VendureState>, headers: HeaderMap, body: 
             }
             status = StatusCode::BAD_REQUEST;
             let message = error["message"].as_str().unwrap_or("").to_owned();
-            let code = if message.contains("-->") {
-                "GRAPHQL_PARSE_FAILED"
-            } else {
-                "GRAPHQL_VALIDATION_FAILED"
+            let (code, message) = match syntax_error(&message) {
+                Some(message) => ("GRAPHQL_PARSE_FAILED", message),
+                None => ("GRAPHQL_VALIDATION_FAILED", apollo_wording(&message)),
             };
-            error["message"] = json!(apollo_wording(&message));
-            error["extensions"] = json!({"code": code});
+            error["message"] = json!(message);
+            error["extensions"] = json!({"http": {"status": 400, "headers": {}}, "code": code});
         }
         if status == StatusCode::BAD_REQUEST {
             // A document that fails validation is never executed, so there is no data at all.
@@ -240,10 +249,6 @@ async fn admin_api(State(state): State<VendureState>, headers: HeaderMap, body: 
                 object.remove("data");
             }
         }
-    }
-    let mut headers = HeaderMap::new();
-    for (name, value) in response.http_headers.iter() {
-        headers.insert(name.clone(), value.clone());
     }
     json_response(status, &body, headers)
 }
@@ -257,8 +262,27 @@ fn apollo_wording(message: &str) -> String {
     }
 }
 
+/// A parse error as graphql-js words it ("Syntax Error: ..."), or `None` for other errors.
+/// The parser's own message points at the spot with an ASCII drawing and ends with what it
+/// expected there (`= expected selection`).
+fn syntax_error(message: &str) -> Option<String> {
+    if !message.contains("-->") {
+        return None;
+    }
+    let expected = message
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("= "))
+        .unwrap_or("unexpected input");
+    Some(format!("Syntax Error: {}.", expected.trim_end_matches('.')))
+}
+
 fn json_response(status: StatusCode, body: &serde_json::Value, headers: HeaderMap) -> Response {
-    let mut response = (status, Body::from(body.to_string())).into_response();
+    json_bytes(status, body.to_string().into_bytes(), headers)
+}
+
+fn json_bytes(status: StatusCode, body: Vec<u8>, headers: HeaderMap) -> Response {
+    let mut response = (status, Body::from(body)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),

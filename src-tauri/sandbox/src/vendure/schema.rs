@@ -1738,7 +1738,7 @@ impl MutationRoot {
                 AddManualPaymentToOrderResult::ManualPaymentStateError(ManualPaymentStateError {
                     error_code: ErrorCode::ManualPaymentStateError,
                     message:
-                        "A manual payment may only be added when in the \"ArrangingPayment\" state"
+                        "A manual payment may only be added when in the \"ArrangingPayment\" or \"ArrangingAdditionalPayment\" states"
                             .into(),
                 }),
             ),

@@ -260,6 +260,10 @@ fn next(counter: &mut u64) -> u64 {
     *counter
 }
 
+fn unknown_country(code: &str) -> Refusal {
+    Refusal::Input(format!("The countryCode \"{code}\" was not recognized"))
+}
+
 fn not_found(entity: &'static str, id: u64) -> Refusal {
     Refusal::NotFound {
         entity,
@@ -411,9 +415,7 @@ impl Store {
         self.customer(customer_id)?;
         let country = fields.country_code.clone().unwrap_or_default();
         if country_name(&country).is_none() {
-            return Err(Refusal::Input(format!(
-                "No Country with the code \"{country}\" could be found"
-            )));
+            return Err(unknown_country(&country));
         }
         let now = whole_seconds(now);
         let id = next(&mut self.next_address);
@@ -449,9 +451,7 @@ impl Store {
     ) -> Result<(), Refusal> {
         if let Some(country) = &fields.country_code {
             if country_name(country).is_none() {
-                return Err(Refusal::Input(format!(
-                    "No Country with the code \"{country}\" could be found"
-                )));
+                return Err(unknown_country(country));
             }
         }
         let address = self
@@ -646,9 +646,7 @@ impl Store {
     ) -> Result<(), Refusal> {
         let country = fields.country_code.clone().unwrap_or_default();
         if country_name(&country).is_none() {
-            return Err(Refusal::Input(format!(
-                "No Country with the code \"{country}\" could be found"
-            )));
+            return Err(unknown_country(&country));
         }
         let order = self.draft_mut(order_id)?;
         let snapshot = fields.snapshot();
@@ -707,16 +705,24 @@ impl Store {
             )));
         }
         if from == "Draft" && to == "ArrangingPayment" {
-            if order.customer_id.is_none() {
-                return Err(refuse("Cannot transition Order to the \"ArrangingPayment\" state without Customer details"));
-            }
+            // Checked in this order, with these words (the first one untranslated), by
+            // Vendure 3.7.3.
             if order.lines.is_empty() {
                 return Err(refuse(
-                    "Cannot transition Order to the \"ArrangingPayment\" state when it is empty",
+                    "message.cannot-transition-to-payment-when-order-is-empty",
+                ));
+            }
+            if order.customer_id.is_none() {
+                return Err(refuse(
+                    "Cannot transition Order to the \"ArrangingPayment\" state without Customer \
+                     details",
                 ));
             }
             if order.shipping_method_id.is_none() {
-                return Err(refuse("Cannot transition Order to the \"ArrangingPayment\" state without a ShippingMethod"));
+                return Err(refuse(
+                    "Cannot transition Order to the \"ArrangingPayment\" state without a \
+                     ShippingMethod",
+                ));
             }
         }
         if (to == "PaymentAuthorized" || to == "PaymentSettled") && from == "ArrangingPayment" {
@@ -996,17 +1002,21 @@ mod tests {
     }
 
     #[test]
-    fn a_draft_needs_customer_lines_and_shipping_before_payment() {
+    fn a_draft_needs_lines_then_a_customer_before_payment() {
         let mut store = Store::default();
         let now = at("2026-12-03T10:00:00Z");
         let order = store.create_draft_order(now);
 
-        let refused = store.transition(order, "ArrangingPayment", now);
+        let empty = store.transition(order, "ArrangingPayment", now);
+        store.add_item(order, 1, 1, now).unwrap();
+        let anonymous = store.transition(order, "ArrangingPayment", now);
 
-        assert!(
-            matches!(refused, Err(Refusal::Transition { ref reason, .. }) if reason.contains("Customer")),
-            "got {refused:?}"
-        );
+        let reason = |r: &Result<(), Refusal>| match r {
+            Err(Refusal::Transition { reason, .. }) => reason.clone(),
+            other => panic!("a refused move, got {other:?}"),
+        };
+        assert!(reason(&empty).contains("order-is-empty"), "{empty:?}");
+        assert!(reason(&anonymous).contains("Customer"), "{anonymous:?}");
         assert_eq!(
             store.orders[&order].state, "Draft",
             "a refused move changes nothing"
