@@ -8,6 +8,7 @@ pub mod address;
 pub mod correction;
 pub mod email;
 pub mod matching;
+pub mod merge;
 pub mod name;
 pub mod phone;
 pub mod source;

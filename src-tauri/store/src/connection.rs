@@ -23,12 +23,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             "../migrations/0003_covering_lookup_indexes.sql"
         )),
         M::up(include_str!("../migrations/0004_sync.sql")),
+        M::up(include_str!("../migrations/0005_merge.sql")),
         M::up(include_str!("../migrations/0006_corrections.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations embedded above.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Why the cache could not be opened.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@
 pub mod connection;
 pub mod fixture;
 pub mod graph;
+pub mod resolve;
 pub mod search;
 pub mod synth;
 pub mod table;

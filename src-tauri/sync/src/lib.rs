@@ -2,6 +2,8 @@
 //! them into the cache and pushes corrections back.
 
 pub mod connector;
+pub mod mapping;
+pub mod pull;
 pub mod push;
 pub mod tryton;
 pub mod usps;

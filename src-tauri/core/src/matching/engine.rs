@@ -229,7 +229,21 @@ impl Linker {
         records: Vec<MatchRecord>,
         ledger: &Ledger,
     ) -> Result<(Linker, MatchResult), MatchError> {
+        Linker::build_keeping_apart(config, records, ledger, &[])
+    }
+
+    /// [`Linker::build`] with pairs of records that decisions keep apart: they never share a
+    /// customer, so a full rebuild respects "not the same person" as an incremental run does.
+    pub fn build_keeping_apart(
+        config: MatchConfig,
+        records: Vec<MatchRecord>,
+        ledger: &Ledger,
+        kept_apart: &[(SourceKey, SourceKey)],
+    ) -> Result<(Linker, MatchResult), MatchError> {
         let mut linker = Linker::empty(config, Model::default());
+        for (a, b) in kept_apart {
+            linker.keep_apart(a, b);
+        }
         linker.next_id = ledger.next_id;
         linker.ingest(&records, true)?;
         linker.refresh_frequencies(0);

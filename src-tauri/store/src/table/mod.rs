@@ -18,9 +18,13 @@ pub mod customer;
 pub mod link;
 pub mod order;
 pub mod outbox;
+pub mod pending_match;
 pub mod review_item;
+pub mod set_aside;
+pub mod source_order;
 pub mod source_record;
 pub mod sync_cursor;
+pub mod sync_status;
 
 /// Reads a JSON text column into a value, turning malformed JSON into a row error.
 pub(crate) fn json_column(

@@ -26,6 +26,30 @@ pub struct ReviewItem {
     pub created_at: String,
 }
 
+impl ReviewItem {
+    /// A new open item.
+    pub fn open(
+        kind: &str,
+        customer_id: Option<i64>,
+        subject: serde_json::Value,
+        evidence: serde_json::Value,
+        at: &str,
+    ) -> ReviewItem {
+        ReviewItem {
+            id: 0,
+            kind: kind.into(),
+            customer_id,
+            subject,
+            evidence,
+            state: "open".into(),
+            decision: None,
+            decided_by: None,
+            decided_at: None,
+            created_at: at.into(),
+        }
+    }
+}
+
 const COLUMNS: &str = "id, kind, customer_id, subject, evidence, state, decision, decided_by, \
     decided_at, created_at";
 
@@ -91,6 +115,42 @@ pub fn decide(
              decided_at = ?4
          WHERE id = ?1 AND state = 'open'",
         params![id, decision.to_string(), by, at],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Items in any state, or in one state, newest first.
+pub fn list(
+    conn: &Connection,
+    state: Option<&str>,
+    limit: i64,
+) -> rusqlite::Result<Vec<ReviewItem>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM review_item WHERE ?1 IS NULL OR state = ?1
+         ORDER BY created_at DESC, id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![state, limit], from_row)?;
+    rows.collect()
+}
+
+/// How many items wait for a supervisor.
+pub fn open_count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM review_item WHERE state = 'open'",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Puts a decided item back in the queue, its decision removed: what undoing a decision
+/// leaves. The audit log keeps the decision that was taken and undone. Returns false when the
+/// item was not decided.
+pub fn reopen(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE review_item SET state = 'open', decision = NULL, decided_by = NULL,
+             decided_at = NULL
+         WHERE id = ?1 AND state = 'decided'",
+        [id],
     )?;
     Ok(changed == 1)
 }
@@ -161,5 +221,47 @@ mod tests {
             Some("sam"),
             "who decided is recorded"
         );
+    }
+
+    #[test]
+    fn a_reopened_item_is_back_in_the_queue_without_its_decision() {
+        let (conn, customer) = cache_with_customer();
+        let id = insert(&conn, &item(customer)).unwrap();
+        decide(&conn, id, &serde_json::json!({ "link": true }), "sam", "t1").unwrap();
+
+        let reopened = reopen(&conn, id).unwrap();
+
+        assert!(reopened, "a decided item can be reopened");
+        assert_eq!(
+            get(&conn, id).unwrap().unwrap(),
+            ReviewItem {
+                id,
+                ..item(customer)
+            }
+        );
+        assert_eq!(
+            open_count(&conn).unwrap(),
+            1,
+            "it waits for a supervisor again"
+        );
+        assert!(
+            !reopen(&conn, id).unwrap(),
+            "an open item has nothing to undo"
+        );
+    }
+
+    #[test]
+    fn listing_filters_by_state() {
+        let (conn, customer) = cache_with_customer();
+        let a = insert(&conn, &item(customer)).unwrap();
+        let _b = insert(&conn, &item(customer)).unwrap();
+        decide(&conn, a, &serde_json::json!({}), "sam", "t1").unwrap();
+
+        let decided = list(&conn, Some("decided"), 10).unwrap();
+        let all = list(&conn, None, 10).unwrap();
+
+        assert_eq!(decided.len(), 1, "only the decided one");
+        assert_eq!(decided[0].id, a);
+        assert_eq!(all.len(), 2, "no filter lists every item");
     }
 }

@@ -57,6 +57,10 @@ pub struct TrytonSettings {
     pub channel: ChannelMapping,
     /// Which party categories carry the customer type, price level and tax exemption.
     pub account: AccountMapping,
+    /// Party fields read besides Concord's own, for mappings that keep data elsewhere (a
+    /// birth date added by a custom module, say); they arrive in [`TrytonParty::raw`]. Dotted
+    /// names read related fields (`job.name`).
+    pub party_extra_fields: Vec<String>,
 }
 
 impl TrytonSettings {
@@ -74,6 +78,7 @@ impl TrytonSettings {
             page_size: 200,
             channel: ChannelMapping::default(),
             account: AccountMapping::default(),
+            party_extra_fields: Vec::new(),
         }
     }
 }
@@ -262,7 +267,7 @@ impl TrytonClient {
                 "contact_mechanisms.last_modified_at",
             ],
         )?;
-        let fields = [
+        let mut fields = vec![
             "id",
             "code",
             "name",
@@ -273,6 +278,11 @@ impl TrytonClient {
             "last_modified_at",
             "_timestamp",
         ];
+        for extra in &self.settings.party_extra_fields {
+            if !fields.contains(&extra.as_str()) {
+                fields.push(extra);
+            }
+        }
         let (rows, server_time) = self.search_read("party.party", domain, &fields).await?;
         let next = next_cursor(&rows, self.settings.page_size);
 

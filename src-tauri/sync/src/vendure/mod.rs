@@ -55,6 +55,10 @@ pub struct VendureSettings {
     pub orders_per_customer: u32,
     /// Which customer groups carry the customer type, price level and tax exemption.
     pub account: AccountMapping,
+    /// Customer fields read besides Concord's own, as dotted paths (`customFields.birthDate`
+    /// asks for `customFields { birthDate }`), for mappings that keep data in a shop's custom
+    /// fields; they arrive in [`VendureCustomer::raw`].
+    pub customer_extra_fields: Vec<String>,
 }
 
 impl VendureSettings {
@@ -71,6 +75,7 @@ impl VendureSettings {
             overlap: Duration::from_secs(1),
             orders_per_customer: 50,
             account: AccountMapping::default(),
+            customer_extra_fields: Vec::new(),
         }
     }
 }
@@ -219,11 +224,12 @@ impl VendureClient {
         let skip = skip_of(after)?;
         let query = format!(
             "query($options: CustomerListOptions) {{ customers(options: $options) {{
-                totalItems items {{ {customer}
+                totalItems items {{ {customer} {extra}
                     orders(options: {{take: {take}, sort: {{id: ASC}}}}) {{
                         totalItems items {{ {order} }} }} }} }} }}
             {fragment}",
             customer = records::CUSTOMER_FIELDS,
+            extra = selection(&self.settings.customer_extra_fields),
             take = self.settings.orders_per_customer,
             order = records::ORDER_FIELDS,
             fragment = records::ORDER_ADDRESS_FRAGMENT,
@@ -302,6 +308,26 @@ impl VendureClient {
         let overlap = chrono::Duration::from_std(self.settings.overlap).unwrap_or_default();
         since.map(|since| (since - overlap).to_rfc3339_opts(SecondsFormat::Millis, true))
     }
+}
+
+/// GraphQL selections for dotted field paths: `a.b` becomes `a { b }`.
+fn selection(paths: &[String]) -> String {
+    paths
+        .iter()
+        .map(|path| {
+            let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+            let mut text = String::new();
+            for (i, part) in parts.iter().enumerate() {
+                text.push_str(part);
+                if i + 1 < parts.len() {
+                    text.push_str(" { ");
+                }
+            }
+            text.push_str(&" }".repeat(parts.len().saturating_sub(1)));
+            text
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn skip_of(after: Option<PageCursor>) -> Result<u64, ConnectorError> {
@@ -420,6 +446,15 @@ mod tests {
             text.contains("Vendure") && text.contains("nosuch"),
             "says what: {text}"
         );
+    }
+
+    #[test]
+    fn extra_fields_become_nested_selections() {
+        let paths = ["customFields.jobTitle".to_owned(), "title".to_owned()];
+
+        let text = selection(&paths);
+
+        assert_eq!(text, "customFields { jobTitle } title", "GraphQL nests what dots nest");
     }
 
     #[test]
