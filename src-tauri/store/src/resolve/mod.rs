@@ -250,6 +250,14 @@ pub(crate) fn run(
         report.orders_skipped.extend(done.orders_skipped);
         disagreements.extend(done.disagreements.into_iter().map(|d| (customer, d)));
     }
+    // A customer's search document reads the addresses linked to it, and a record moving
+    // between two touched customers changes both; the first one written may have been indexed
+    // before the record left it.
+    for &customer in &touched {
+        if customers.contains_key(&customer) {
+            crate::search::index::refresh_customer(conn, customer)?;
+        }
+    }
     // Emptied customers go last, after their records and orders moved to where they belong.
     for &customer in &touched {
         if !customers.contains_key(&customer) && existing.contains(&customer) {
