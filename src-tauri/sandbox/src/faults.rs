@@ -523,7 +523,7 @@ pub async fn apply(State(state): State<FaultLayerState>, request: Request, next:
             let half = answer.slice(..answer.len() / 2);
             head.headers
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(answer.len()));
-            let stream = futures_once(half);
+            let stream = cut_off(half);
             Response::from_parts(head, Body::from_stream(stream))
         }
         Some(Fault::Malformed) => {
@@ -536,19 +536,31 @@ pub async fn apply(State(state): State<FaultLayerState>, request: Request, next:
     }
 }
 
-/// A body stream of one chunk.
-fn futures_once(chunk: Bytes) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> {
-    struct Once(Option<Bytes>);
-    impl futures_core::Stream for Once {
+/// A body stream that sends `chunk` and then ends. It waits a moment before ending so the
+/// server flushes what it has: ending short of the announced length at once would make it
+/// abort before anything is sent, which is a dropped connection, not a truncated body.
+fn cut_off(chunk: Bytes) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> {
+    use std::future::Future as _;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    struct CutOff {
+        chunk: Option<Bytes>,
+        pause: Pin<Box<tokio::time::Sleep>>,
+    }
+    impl futures_core::Stream for CutOff {
         type Item = Result<Bytes, std::io::Error>;
-        fn poll_next(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Self::Item>> {
-            std::task::Poll::Ready(self.0.take().map(Ok))
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            if let Some(chunk) = self.chunk.take() {
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+            self.pause.as_mut().poll(cx).map(|()| None)
         }
     }
-    Once(Some(chunk))
+    CutOff {
+        chunk: Some(chunk),
+        pause: Box::pin(tokio::time::sleep(Duration::from_millis(20))),
+    }
 }
 
 #[cfg(test)]
