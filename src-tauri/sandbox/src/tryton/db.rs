@@ -79,8 +79,13 @@ struct Table {
 enum Undo {
     Row(usize, i64, Option<Record>),
     NextId(usize, i64),
-    SaleNumber(i64),
+    Sequence(usize, i64),
 }
+
+/// Tryton's sequences the sandbox keeps: sale numbers (set by `quote`) and party codes (set
+/// when a party is created without one).
+const SALE_NUMBER: usize = 0;
+const PARTY_CODE: usize = 1;
 
 /// `_timestamp` versions sent in a call's context, keyed `"model,id"`.
 pub(crate) type Stamps = Map<String, Value>;
@@ -96,7 +101,8 @@ pub(crate) struct Database {
     /// The moment of the call in progress: Tryton stamps a whole transaction alike.
     now: NaiveDateTime,
     undo: Vec<Undo>,
-    next_sale_number: i64,
+    /// The next value of each sequence.
+    sequences: [i64; 2],
 }
 
 /// A search's order: field names, each ascending (`true`) or descending.
@@ -138,7 +144,7 @@ impl Database {
             clock: now,
             now,
             undo: Vec::new(),
-            next_sale_number: 1,
+            sequences: [1, 1],
         }
     }
 
@@ -182,7 +188,7 @@ impl Database {
                     self.tables[t].rows.remove(&id);
                 }
                 Undo::NextId(t, old) => self.tables[t].next_id = old,
-                Undo::SaleNumber(old) => self.next_sale_number = old,
+                Undo::Sequence(which, old) => self.sequences[which] = old,
             }
         }
     }
@@ -695,11 +701,13 @@ impl Database {
                     }
                 }
             }
+            self.fill_party_code(t, &mut record_values);
             let id = self.insert_values(t, record_values.into_boxed_slice(), self.now, self.now);
             for (pos, raw) in relations {
                 self.apply_commands(t, id, pos, raw)?;
             }
             self.check_required(t, id)?;
+            self.check_unique(t, id)?;
             ids.push(id);
         }
         Ok(ids)
@@ -913,6 +921,7 @@ impl Database {
                 self.apply_commands(t, *id, *pos, raw)?;
             }
             self.check_required(t, *id)?;
+            self.check_unique(t, *id)?;
         }
         Ok(())
     }
@@ -1032,9 +1041,7 @@ impl Database {
             }
             record.values[state_pos] = Val::text(to);
             if to == "quotation" && record.values[number_pos].is_null() {
-                self.undo.push(Undo::SaleNumber(self.next_sale_number));
-                record.values[number_pos] = Val::Text(self.next_sale_number.to_string().into());
-                self.next_sale_number += 1;
+                record.values[number_pos] = Val::Text(self.next_in(SALE_NUMBER).into());
             }
             if to == "confirmed" && record.values[date_pos].is_null() {
                 record.values[date_pos] = Val::Date(self.now.date());
@@ -1069,6 +1076,7 @@ impl Database {
                 .unwrap_or_else(|| panic!("{model} has no field {name}"));
             record[pos] = value.clone();
         }
+        self.fill_party_code(t, &mut record);
         let id = self.insert_values(t, record.into_boxed_slice(), when, when);
         self.undo.clear();
         id
@@ -1076,9 +1084,44 @@ impl Database {
 
     /// Hands out sale numbers to seeded sales the way `quote` does.
     pub fn next_sale_number(&mut self) -> String {
-        let number = self.next_sale_number;
-        self.next_sale_number += 1;
-        number.to_string()
+        self.next_in(SALE_NUMBER)
+    }
+
+    fn next_in(&mut self, sequence: usize) -> String {
+        let value = self.sequences[sequence];
+        self.undo.push(Undo::Sequence(sequence, value));
+        self.sequences[sequence] = value + 1;
+        value.to_string()
+    }
+
+    /// A party without a code gets the next one, as Tryton's party sequence gives it.
+    fn fill_party_code(&mut self, t: usize, values: &mut [Val]) {
+        if self.model(t).name != "party.party" {
+            return;
+        }
+        let (pos, _) = self.model(t).field("code").expect("schema");
+        if values[pos].is_null() {
+            values[pos] = Val::Text(self.next_in(PARTY_CODE).into());
+        }
+    }
+
+    /// Party codes are unique, as Tryton's SQL constraint makes them.
+    fn check_unique(&self, t: usize, id: i64) -> Result<()> {
+        if self.model(t).name != "party.party" {
+            return Ok(());
+        }
+        let (pos, _) = self.model(t).field("code").expect("schema");
+        let record = self.row(t, id).expect("checked after writing");
+        let code = &record.values[pos];
+        let taken = !code.is_null()
+            && self.tables[t]
+                .rows
+                .iter()
+                .any(|(other, r)| *other != id && r.values[pos] == *code);
+        if taken {
+            return Err(AppError::user("The code on party must be unique."));
+        }
+        Ok(())
     }
 }
 

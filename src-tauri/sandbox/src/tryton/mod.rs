@@ -92,12 +92,16 @@ pub const PASSWORD: &str = "concord-sandbox-Pw7";
 /// The administrator's user ID.
 const USER_ID: i64 = 1;
 
+type WriteObserver = Box<dyn Fn(&str) + Send + Sync>;
+
 /// The sandbox ERP: its database, sessions and write counts. Share it behind an [`Arc`] with
 /// [`router`]; every method takes `&self`.
 pub struct ErpState {
     db: RwLock<db::Database>,
     sessions: Mutex<HashSet<String>>,
     writes: Mutex<HashMap<String, u32>>,
+    /// Told of each counted write too, so a caller can keep one count across systems.
+    write_observer: Option<WriteObserver>,
     database: String,
     login: String,
     password: String,
@@ -114,6 +118,7 @@ impl ErpState {
             db: RwLock::new(db),
             sessions: Mutex::new(HashSet::new()),
             writes: Mutex::new(HashMap::new()),
+            write_observer: None,
             database: DATABASE.to_owned(),
             login: LOGIN.to_owned(),
             password: PASSWORD.to_owned(),
@@ -129,6 +134,16 @@ impl ErpState {
             seed::population(&mut db, population);
         }
         state
+    }
+
+    /// Also tells `observer` the `Idempotency-Key` of every write counted, for a count kept
+    /// across both sandbox systems.
+    pub fn with_write_observer(
+        mut self,
+        observer: impl Fn(&str) + Send + Sync + 'static,
+    ) -> ErpState {
+        self.write_observer = Some(Box::new(observer));
+        self
     }
 
     pub fn database(&self) -> &str {
@@ -167,6 +182,10 @@ impl ErpState {
             .lock()
             .expect("the write counts lock is never poisoned");
         *writes.entry(key.to_owned()).or_default() += 1;
+        drop(writes);
+        if let Some(observer) = &self.write_observer {
+            observer(key);
+        }
     }
 
     fn open_session(&self) -> String {
