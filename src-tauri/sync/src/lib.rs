@@ -2,6 +2,7 @@
 //! them into the cache and pushes corrections back.
 
 pub mod connector;
+pub mod load;
 pub mod mapping;
 pub mod pull;
 pub mod push;
