@@ -10,6 +10,7 @@ mod bench_lookup;
 mod bench_match;
 mod lookup;
 mod match_cmd;
+mod sandbox;
 mod show;
 mod status;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Show(show::Args),
     /// Run a benchmark: `concord bench match`.
     Bench(bench::Args),
+    /// Run the sandbox ERP and web store on loopback: `concord sandbox serve`.
+    Sandbox(sandbox::Args),
 }
 
 impl Command {
@@ -54,6 +57,7 @@ impl Command {
             Command::Bench(_) => "bench",
             Command::Lookup(_) => "lookup",
             Command::Show(_) => "show",
+            Command::Sandbox(_) => "sandbox",
         }
     }
 
@@ -65,6 +69,7 @@ impl Command {
             Command::Bench(args) => bench::run(args, ctx),
             Command::Lookup(args) => lookup::run(args, ctx),
             Command::Show(args) => show::run(args, ctx),
+            Command::Sandbox(args) => sandbox::run(args, ctx),
         }
     }
 }
