@@ -297,26 +297,17 @@ impl Store {
             .find(|c| c.email.eq_ignore_ascii_case(email.trim()))
     }
 
-    /// Creates a registered customer (with a login), or gives a guest with the same email a
-    /// login, as Vendure's Admin API does.
+    /// Creates a registered customer (with a login). Any customer with the same email, a
+    /// guest too, makes it an email conflict, as on Vendure 3.7.3.
     pub fn create_customer(
         &mut self,
         fields: CustomerFields,
         now: DateTime<Utc>,
     ) -> Result<u64, Refusal> {
         let now = whole_seconds(now);
-        let email = fields.email.clone().unwrap_or_default().trim().to_owned();
-        if let Some(existing) = self.email_owner(&email) {
-            if existing.user_id.is_some() {
-                return Err(Refusal::EmailConflict);
-            }
-            let id = existing.id;
-            let user = next(&mut self.next_user);
-            let customer = self.customers.get_mut(&id).expect("found above");
-            customer.user_id = Some(user);
-            apply_customer_fields(customer, fields);
-            customer.updated_at = now;
-            return Ok(id);
+        let email = fields.email.clone().unwrap_or_default();
+        if self.email_owner(&email).is_some() {
+            return Err(Refusal::EmailConflict);
         }
         let id = next(&mut self.next_customer);
         let user = next(&mut self.next_user);
@@ -974,6 +965,23 @@ mod tests {
             Err(Refusal::EmailConflict),
             "a guest checkout may not use it either"
         );
+    }
+
+    #[test]
+    fn a_guests_email_cannot_be_registered_by_an_administrator() {
+        let mut store = Store::default();
+        let now = at("2026-12-03T10:00:00Z");
+        let guest = store.guest_for_order(ada(), now).unwrap();
+
+        let registered = store.create_customer(ada(), now);
+        let same_guest = store.guest_for_order(ada(), now);
+
+        assert_eq!(
+            registered,
+            Err(Refusal::EmailConflict),
+            "as Vendure 3.7.3 answers"
+        );
+        assert_eq!(same_guest, Ok(guest), "a second checkout reuses the guest");
     }
 
     #[test]
