@@ -739,3 +739,107 @@ async fn a_party_without_a_code_gets_the_next_one_and_a_code_in_use_is_refused()
         "Tryton's unique constraint on party codes"
     );
 }
+
+#[tokio::test]
+async fn a_party_used_by_a_sale_cannot_be_deleted_and_keeps_its_addresses() {
+    let rpc = Rpc::start(ErpState::empty()).await;
+    let party = rpc
+        .create(
+            "party.party",
+            json!({"name": "Buyer", "addresses": [["create", [{"city": "K"}]]]}),
+        )
+        .await;
+    rpc.create("sale.sale", json!({"party": party})).await;
+
+    let refused = rpc
+        .reply("model.party.party.delete", json!([[party]]))
+        .await;
+
+    assert_eq!(
+        refused["error"],
+        json!(["UserError", [
+            "The records could not be deleted because they are used by field \"Party\" of \"Sale\".",
+            "", null]]),
+        "a sale's party is a restricting reference, as on Tryton"
+    );
+    assert_eq!(
+        rpc.search("party.address", json!([["party", "=", party]]))
+            .await
+            .len(),
+        1,
+        "the addresses the delete had cascaded to are back"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_version_of_an_address_written_through_its_party_is_a_conflict() {
+    let rpc = Rpc::start(ErpState::empty()).await;
+    let party = rpc
+        .create(
+            "party.party",
+            json!({"name": "Nested", "addresses": [["create", [{"city": "A"}]]]}),
+        )
+        .await;
+    let address = rpc
+        .search("party.address", json!([["party", "=", party]]))
+        .await[0];
+    let stale = json!({"_timestamp": {format!("party.address,{address}"): "1.0"}});
+
+    let (_, reply) = rpc
+        .post(json!({"id": 1, "method": "model.party.party.write",
+                     "params": [[party], {"addresses": [["write", [address], {"city": "B"}]]},
+                                stale]}))
+        .await;
+
+    assert_eq!(
+        reply["error"][0], "ConcurrencyException",
+        "nested writes check versions too"
+    );
+    let city = rpc
+        .call("model.party.address.read", json!([[address], ["city"]]))
+        .await;
+    assert_eq!(city[0]["city"], "A", "and change nothing when refused");
+}
+
+#[tokio::test]
+async fn an_address_stays_with_its_party() {
+    let rpc = Rpc::start(ErpState::empty()).await;
+    let owner = rpc
+        .create(
+            "party.party",
+            json!({"name": "Owner", "addresses": [["create", [{"city": "Q"}]]]}),
+        )
+        .await;
+    let other = rpc.create("party.party", json!({"name": "Other"})).await;
+    let address = rpc
+        .search("party.address", json!([["party", "=", owner]]))
+        .await[0];
+
+    let removed = rpc
+        .reply(
+            "model.party.party.write",
+            json!([[owner], {"addresses": [["remove", [address]]]}]),
+        )
+        .await;
+    let moved = rpc
+        .reply(
+            "model.party.address.write",
+            json!([[address], {"party": other}]),
+        )
+        .await;
+
+    for reply in [&removed, &moved] {
+        assert_eq!(
+            reply["error"],
+            json!([
+                "UserError",
+                [
+                    "You cannot change the party of address \"Owner, Q\".",
+                    "",
+                    null
+                ]
+            ]),
+            "Tryton never moves an address between parties"
+        );
+    }
+}

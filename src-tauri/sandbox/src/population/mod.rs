@@ -40,6 +40,7 @@ mod names;
 mod rng;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
@@ -287,7 +288,9 @@ pub struct WebAddress {
     pub default_billing: bool,
 }
 
-/// A web order with its addresses as they were at checkout.
+/// A web order with its addresses as they were at checkout. The addresses are shared with the
+/// customer's address book where they are the same, which keeps a large population small;
+/// they are still the order's own values, never updated with the book.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebOrder {
     /// Unique in the population.
@@ -295,8 +298,8 @@ pub struct WebOrder {
     pub placed_at: NaiveDateTime,
     pub currency: &'static str,
     pub lines: Vec<OrderLine>,
-    pub billing: PostalAddress,
-    pub shipping: PostalAddress,
+    pub billing: Arc<PostalAddress>,
+    pub shipping: Arc<PostalAddress>,
 }
 
 /// Which person each record belongs to.
@@ -1064,17 +1067,18 @@ fn web_orders(
     most: u64,
 ) -> Vec<WebOrder> {
     let count = if most == 1 { 1 } else { rng.below(most + 1) };
+    let book: Vec<Arc<PostalAddress>> = book.iter().map(|a| Arc::new(a.address.clone())).collect();
     (0..count)
         .map(|n| {
-            let billing = book[0].address.clone();
+            let billing = book[0].clone();
             let shipping = if rng.chance(0.1) {
                 // Shipped to someone else: an address that is in no address book.
                 let mut gift = identity.home.clone();
                 gift.name = Some(format!("c/o {}", identity.family));
                 gift.street_lines = vec![format!("{} {}", 1 + rng.below(400), "Gift Lane")];
-                gift
+                Arc::new(gift)
             } else {
-                book[book.len() - 1].address.clone()
+                book[book.len() - 1].clone()
             };
             let placed = epoch() + Duration::minutes(rng.below(SPAN_MINUTES) as i64);
             WebOrder {

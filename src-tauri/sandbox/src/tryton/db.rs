@@ -262,6 +262,26 @@ impl Database {
     }
 
     fn rec_name(&self, t: usize, id: i64, record: &Record) -> Val {
+        if self.model(t).name == "party.address" {
+            // "Party, street, postal code city, country code", as Tryton shows an address.
+            let text = |v: Val| v.as_str().map(|s| s.replace('\n', " "));
+            let city = [
+                text(self.stored(t, record, "postal_code")),
+                text(self.stored(t, record, "city")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            let parts = [
+                text(self.related(t, record, "party", "name")),
+                text(self.stored(t, record, "street")),
+                Some(city).filter(|c| !c.is_empty()),
+                text(self.related(t, record, "country", "code")),
+            ];
+            let joined: Vec<String> = parts.into_iter().flatten().collect();
+            return Val::Text(joined.join(", ").into());
+        }
         let field = self.model(t).rec_name;
         match self.model(t).kind_of(field) {
             Some(Kind::Many2One(_)) => self.related(t, record, field, "rec_name"),
@@ -632,14 +652,16 @@ impl Database {
             (Kind::Date, Val::Date(d)) => Val::Date(d),
             (Kind::DateTime, Val::DateTime(d)) => Val::DateTime(d),
             (Kind::Selection(allowed), Val::Text(s)) => {
-                if !allowed.contains(&&*s) {
-                    return Err(AppError::user(format!(
-                        "The value \"{s}\" for field \"{}\" in \"{}\" is not one of the \
-                         allowed options.",
-                        field.label, model.label
-                    )));
+                match allowed.iter().find(|option| **option == &*s) {
+                    Some(option) => Val::Sym(option),
+                    None => {
+                        return Err(AppError::user(format!(
+                            "The value \"{s}\" for field \"{}\" in \"{}\" is not one of the \
+                             allowed options.",
+                            field.label, model.label
+                        )))
+                    }
                 }
-                Val::Text(s)
             }
             _ => return Err(wrong()),
         };
@@ -660,12 +682,14 @@ impl Database {
         Ok(())
     }
 
-    /// Creates records from client values; `parent` sets a one2many's inverse field.
+    /// Creates records from client values; `parent` sets a one2many's inverse field. `stamps`
+    /// are the call's versions, checked by writes and deletes nested in the values.
     pub fn create(
         &mut self,
         t: usize,
         list: &[Value],
         parent: Option<(usize, i64)>,
+        stamps: &mut Stamps,
     ) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(list.len());
         for item in list {
@@ -681,7 +705,7 @@ impl Database {
                 .map(|f| match f.default {
                     schema::Default::Null => Val::Null,
                     schema::Default::Bool(b) => Val::Bool(b),
-                    schema::Default::Text(s) => Val::text(s),
+                    schema::Default::Text(s) => Val::Sym(s),
                     schema::Default::Int(n) => Val::Int(n),
                 })
                 .collect();
@@ -704,7 +728,7 @@ impl Database {
             self.fill_party_code(t, &mut record_values);
             let id = self.insert_values(t, record_values.into_boxed_slice(), self.now, self.now);
             for (pos, raw) in relations {
-                self.apply_commands(t, id, pos, raw)?;
+                self.apply_commands(t, id, pos, raw, stamps)?;
             }
             self.check_required(t, id)?;
             self.check_unique(t, id)?;
@@ -763,7 +787,14 @@ impl Database {
         self.put(parent, parent_id, record);
     }
 
-    fn apply_commands(&mut self, t: usize, id: i64, pos: usize, raw: &Value) -> Result<()> {
+    fn apply_commands(
+        &mut self,
+        t: usize,
+        id: i64,
+        pos: usize,
+        raw: &Value,
+        stamps: &mut Stamps,
+    ) -> Result<()> {
         let field = self.model(t).fields[pos];
         let tt = self.by_name[field.kind.target().expect("only relations take commands")];
         let inverse = match field.kind {
@@ -776,7 +807,6 @@ impl Database {
                 field.name
             )));
         };
-        let mut no_stamps = Stamps::new();
         for command in commands {
             let parts = command.as_array().map(Vec::as_slice).unwrap_or_default();
             let ids_at = |i: usize| ids_of(parts.get(i).unwrap_or(&Value::Null));
@@ -787,7 +817,7 @@ impl Database {
                         .and_then(Value::as_array)
                         .cloned()
                         .unwrap_or_default();
-                    let created = self.create(tt, &list, inverse.map(|inv| (inv, id)))?;
+                    let created = self.create(tt, &list, inverse.map(|inv| (inv, id)), stamps)?;
                     if inverse.is_none() {
                         self.set_many(t, id, pos, &created, true);
                     }
@@ -797,13 +827,13 @@ impl Database {
                     while i + 1 < parts.len() {
                         let ids = ids_of(&parts[i])?;
                         let values = parts[i + 1].as_object().cloned().unwrap_or_default();
-                        self.write(tt, &ids, &values, &mut no_stamps)?;
+                        self.write(tt, &ids, &values, stamps)?;
                         i += 2;
                     }
                 }
                 Some("delete") => {
                     let ids = ids_at(1)?;
-                    self.delete(tt, &ids, &mut no_stamps)?;
+                    self.delete(tt, &ids, stamps)?;
                     if inverse.is_none() {
                         self.set_many(t, id, pos, &ids, false);
                     }
@@ -817,7 +847,7 @@ impl Database {
                             let value = if add { json!(id) } else { Value::Null };
                             let mut values = Map::new();
                             values.insert(name.to_owned(), value);
-                            self.write(tt, &ids, &values, &mut no_stamps)?;
+                            self.write(tt, &ids, &values, stamps)?;
                         }
                         None => {
                             let missing = ids.iter().find(|i| self.row(tt, **i).is_none());
@@ -896,6 +926,7 @@ impl Database {
                 _ => scalars.push(self.decode_field(t, name, raw)?),
             }
         }
+        self.check_party_kept(t, ids, &scalars)?;
         for id in ids {
             let mut record = self.row(t, *id).cloned().expect("checked above");
             let mut moves = Vec::new();
@@ -918,10 +949,36 @@ impl Database {
                 }
             }
             for (pos, raw) in &relations {
-                self.apply_commands(t, *id, *pos, raw)?;
+                self.apply_commands(t, *id, *pos, raw, stamps)?;
             }
             self.check_required(t, *id)?;
             self.check_unique(t, *id)?;
+        }
+        Ok(())
+    }
+
+    /// An address or contact mechanism stays with the party it was made for, as Tryton
+    /// insists: moving or removing it from its party is refused.
+    fn check_party_kept(&self, t: usize, ids: &[i64], scalars: &[(usize, Val)]) -> Result<()> {
+        let model = self.model(t);
+        if !matches!(model.name, "party.address" | "party.contact_mechanism") {
+            return Ok(());
+        }
+        let (party_pos, _) = model.field("party").expect("schema");
+        let Some((_, new_party)) = scalars.iter().find(|(pos, _)| *pos == party_pos) else {
+            return Ok(());
+        };
+        for id in ids {
+            let record = self.row(t, *id).expect("checked by the caller");
+            let current = &record.values[party_pos];
+            if !current.is_null() && current != new_party {
+                let name = self.rec_name(t, *id, record);
+                return Err(AppError::user(format!(
+                    "You cannot change the party of {} \"{}\".",
+                    model.label.to_lowercase().replace("party ", ""),
+                    name.as_str().unwrap_or_default()
+                )));
+            }
         }
         Ok(())
     }
@@ -948,7 +1005,7 @@ impl Database {
                 }
             }
         }
-        for id in ids {
+        for &id in &ids {
             let Some(record) = self.take(t, id) else {
                 continue;
             };
@@ -974,6 +1031,60 @@ impl Database {
                 self.link(parent, parent_id, o2m, id, false);
             }
             self.unlink_many2many(t, id);
+        }
+        self.release_references(t, &ids)
+    }
+
+    /// What is left pointing at deleted records: a required many2one forbids the delete (a
+    /// sale's party), any other is emptied (ON DELETE SET NULL, Tryton's default).
+    fn release_references(&mut self, t: usize, deleted: &[i64]) -> Result<()> {
+        if deleted.is_empty() {
+            return Ok(());
+        }
+        let name = self.model(t).name;
+        let fields: Vec<(usize, usize)> = self
+            .tables
+            .iter()
+            .enumerate()
+            .flat_map(|(owner, table)| {
+                table
+                    .model
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(pos, f)| {
+                        (f.kind == Kind::Many2One(name)).then_some((owner, pos))
+                    })
+            })
+            .collect();
+        for (owner, pos) in fields {
+            let holders: Vec<i64> = self.tables[owner]
+                .rows
+                .iter()
+                .filter(|(_, r)| {
+                    r.values[pos]
+                        .as_id()
+                        .is_some_and(|id| deleted.contains(&id))
+                })
+                .map(|(holder, _)| *holder)
+                .collect();
+            if holders.is_empty() {
+                continue;
+            }
+            let field = self.model(owner).fields[pos];
+            if field.required {
+                return Err(AppError::user(format!(
+                    "The records could not be deleted because they are used by field \"{}\" \
+                     of \"{}\".",
+                    field.label,
+                    self.model(owner).label
+                )));
+            }
+            for holder in holders {
+                let mut record = self.row(owner, holder).cloned().expect("found above");
+                record.values[pos] = Val::Null;
+                self.put(owner, holder, record);
+            }
         }
         Ok(())
     }
@@ -1065,16 +1176,23 @@ impl Database {
             .map(|f| match f.default {
                 schema::Default::Null => Val::Null,
                 schema::Default::Bool(b) => Val::Bool(b),
-                schema::Default::Text(s) => Val::text(s),
+                schema::Default::Text(s) => Val::Sym(s),
                 schema::Default::Int(n) => Val::Int(n),
             })
             .collect();
         for (name, value) in values {
-            let (pos, _) = self
+            let (pos, field) = self
                 .model(t)
                 .field(name)
                 .unwrap_or_else(|| panic!("{model} has no field {name}"));
-            record[pos] = value.clone();
+            record[pos] = match (field.kind, value) {
+                (Kind::Selection(allowed), Val::Text(text)) => allowed
+                    .iter()
+                    .find(|option| **option == &**text)
+                    .map(|option| Val::Sym(option))
+                    .unwrap_or_else(|| panic!("{model}.{name} has no option {text}")),
+                (_, value) => value.clone(),
+            };
         }
         self.fill_party_code(t, &mut record);
         let id = self.insert_values(t, record.into_boxed_slice(), when, when);

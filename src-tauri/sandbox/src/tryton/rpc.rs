@@ -308,7 +308,7 @@ fn write_method(
                 Value::Array(list) => list.clone(),
                 other => return Err(AppError::named(format!("create takes a list, not {other}"))),
             };
-            Ok(json!(db.create(t, &list, None)?))
+            Ok(json!(db.create(t, &list, None, stamps)?))
         }
         "write" => {
             // write(ids, values, [ids, values, ...])

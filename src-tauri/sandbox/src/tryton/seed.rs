@@ -283,13 +283,17 @@ pub(crate) fn population(db: &mut Database, population: &Population) {
         unit: find(db, "product.uom", "symbol", "u").expect("the basics have a unit"),
     };
 
+    // The population is dated from a fixed epoch; nothing may be dated after the server's
+    // clock, or a "changed since now" listing would keep returning it.
+    let now = Utc::now().naive_utc();
     for (_, party) in population.erp_parties() {
+        let (created, updated) = (party.created_at.min(now), party.updated_at.min(now));
         let mut category_ids = Vec::new();
         for name in &party.categories {
             let id = match Ids::of(&ids.categories, name) {
                 Some(id) => id,
                 None => {
-                    let id = db.insert("party.category", &[("name", text(name))], party.created_at);
+                    let id = db.insert("party.category", &[("name", text(name))], created);
                     ids.categories.push((name.clone(), id));
                     id
                 }
@@ -303,7 +307,7 @@ pub(crate) fn population(db: &mut Database, population: &Population) {
                 ("code", text(&party.code)),
                 ("categories", Val::Ids(category_ids.into_boxed_slice())),
             ],
-            party.created_at,
+            created,
         );
         let mut address_ids = Vec::new();
         for address in &party.addresses {
@@ -331,7 +335,7 @@ pub(crate) fn population(db: &mut Database, population: &Population) {
                     ("invoice", Val::Bool(address.invoice)),
                     ("delivery", Val::Bool(address.delivery)),
                 ],
-                party.updated_at,
+                updated,
             ));
         }
         for contact in &party.contacts {
@@ -342,11 +346,15 @@ pub(crate) fn population(db: &mut Database, population: &Population) {
                     ("type", text(contact.kind.as_str())),
                     ("value", text(&contact.value)),
                 ],
-                party.created_at,
+                created,
             );
         }
         for sale in &party.sales {
-            let when: NaiveDateTime = sale.sale_date.and_hms_opt(10, 0, 0).expect("a valid time");
+            let when: NaiveDateTime = sale
+                .sale_date
+                .and_hms_opt(10, 0, 0)
+                .expect("a valid time")
+                .min(now);
             let address = |index: Option<usize>| {
                 index
                     .and_then(|i| address_ids.get(i))

@@ -16,6 +16,8 @@ pub(crate) enum Val {
     Int(i64),
     Float(f64),
     Text(Box<str>),
+    /// A selection's value, kept as the schema's own text instead of a copy per record.
+    Sym(&'static str),
     Decimal(Decimal),
     Date(NaiveDate),
     DateTime(NaiveDateTime),
@@ -38,6 +40,7 @@ impl Val {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Val::Text(text) => Some(text),
+            Val::Sym(text) => Some(text),
             _ => None,
         }
     }
@@ -63,6 +66,7 @@ impl Val {
             Val::Int(n) => json!(n),
             Val::Float(f) => json!(f),
             Val::Text(text) => json!(text),
+            Val::Sym(text) => json!(text),
             Val::Decimal(d) => {
                 json!({"__class__": "Decimal", "decimal": d.to_string()})
             }
@@ -91,7 +95,9 @@ impl Val {
             (Val::Decimal(a), Val::Decimal(b)) => Some(a.cmp(b)),
             (Val::Decimal(a), Val::Int(b)) => Some(a.cmp(&Decimal::from(*b))),
             (Val::Int(a), Val::Decimal(b)) => Some(Decimal::from(*a).cmp(b)),
-            (Val::Text(a), Val::Text(b)) => Some(a.cmp(b)),
+            (Val::Text(_) | Val::Sym(_), Val::Text(_) | Val::Sym(_)) => {
+                Some(self.as_str()?.cmp(other.as_str()?))
+            }
             (Val::Date(a), Val::Date(b)) => Some(a.cmp(b)),
             (Val::DateTime(a), Val::DateTime(b)) => Some(a.cmp(b)),
             (Val::DateTime(a), Val::Date(b)) => Some(a.cmp(&b.and_time(NaiveTime::MIN))),
