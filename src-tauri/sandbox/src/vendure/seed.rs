@@ -156,6 +156,33 @@ mod tests {
     }
 
     #[test]
+    fn a_large_population_seeds_in_linear_time() {
+        let population = Population::generate(20_000, 5);
+        let mut store = Store::default();
+
+        let started = std::time::Instant::now();
+        seed(&mut store, &population);
+
+        // A scan of every address per address added would take minutes here.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "seeding 20,000 people took {:?}",
+            started.elapsed()
+        );
+        let defaults = |customer: u64| {
+            store
+                .addresses_of(customer)
+                .iter()
+                .filter(|a| a.default_billing)
+                .count()
+        };
+        assert!(
+            store.customers().all(|c| defaults(c.id) <= 1),
+            "at most one default bill-to per customer"
+        );
+    }
+
+    #[test]
     fn order_ids_follow_the_time_orders_were_placed() {
         let population = Population::generate(200, 3);
         let mut store = Store::default();

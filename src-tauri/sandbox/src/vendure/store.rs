@@ -5,7 +5,7 @@
 //! `orderPlacedAt` has milliseconds. Only an edit that changes a customer's own columns moves
 //! its `updatedAt`; address and group changes do not, as in Vendure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
@@ -84,7 +84,7 @@ pub struct Address {
 pub struct Group {
     pub id: u64,
     pub name: String,
-    pub customer_ids: Vec<u64>,
+    pub customer_ids: BTreeSet<u64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -240,13 +240,18 @@ impl AddressFields {
     }
 }
 
-/// Every record of the web store.
+/// Every record of the web store. The maps are read freely within the crate; changes go
+/// through the methods, which keep the per-customer indexes in step.
 #[derive(Debug, Default)]
 pub struct Store {
-    pub customers: BTreeMap<u64, Customer>,
-    pub addresses: BTreeMap<u64, Address>,
-    pub groups: BTreeMap<u64, Group>,
-    pub orders: BTreeMap<u64, Order>,
+    pub(crate) customers: BTreeMap<u64, Customer>,
+    pub(crate) addresses: BTreeMap<u64, Address>,
+    pub(crate) groups: BTreeMap<u64, Group>,
+    pub(crate) orders: BTreeMap<u64, Order>,
+    /// Each customer's addresses and orders, so reading a page of customers does not scan
+    /// every address and order of a large store.
+    addresses_by_customer: BTreeMap<u64, BTreeSet<u64>>,
+    orders_by_customer: BTreeMap<u64, BTreeSet<u64>>,
     next_customer: u64,
     next_address: u64,
     next_group: u64,
@@ -283,6 +288,42 @@ fn assign<T: PartialEq>(target: &mut T, value: Option<T>) -> bool {
 }
 
 impl Store {
+    pub fn customers(&self) -> impl Iterator<Item = &Customer> {
+        self.customers.values()
+    }
+
+    pub fn addresses(&self) -> impl Iterator<Item = &Address> {
+        self.addresses.values()
+    }
+
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values()
+    }
+
+    pub fn orders(&self) -> impl Iterator<Item = &Order> {
+        self.orders.values()
+    }
+
+    fn insert_address(&mut self, address: Address) {
+        self.addresses_by_customer
+            .entry(address.customer_id)
+            .or_default()
+            .insert(address.id);
+        let id = address.id;
+        self.addresses.insert(id, address);
+        self.single_default(id);
+    }
+
+    fn insert_order(&mut self, order: Order) {
+        if let Some(customer) = order.customer_id {
+            self.orders_by_customer
+                .entry(customer)
+                .or_default()
+                .insert(order.id);
+        }
+        self.orders.insert(order.id, order);
+    }
+
     pub fn customer(&self, id: u64) -> Result<&Customer, Refusal> {
         self.customers.get(&id).ok_or(not_found("Customer", id))
     }
@@ -390,9 +431,11 @@ impl Store {
         self.customers
             .remove(&id)
             .ok_or(not_found("Customer", id))?;
-        self.addresses.retain(|_, a| a.customer_id != id);
+        for address in self.addresses_by_customer.remove(&id).unwrap_or_default() {
+            self.addresses.remove(&address);
+        }
         for group in self.groups.values_mut() {
-            group.customer_ids.retain(|c| *c != id);
+            group.customer_ids.remove(&id);
         }
         Ok(())
     }
@@ -428,8 +471,7 @@ impl Store {
             updated_at: now,
         };
         apply_address_fields(&mut address, fields);
-        self.addresses.insert(id, address);
-        self.single_default(id);
+        self.insert_address(address);
         Ok(id)
     }
 
@@ -457,10 +499,11 @@ impl Store {
     }
 
     pub fn delete_address(&mut self, id: u64) -> Result<(), Refusal> {
-        self.addresses
-            .remove(&id)
-            .map(|_| ())
-            .ok_or(not_found("Address", id))
+        let address = self.addresses.remove(&id).ok_or(not_found("Address", id))?;
+        if let Some(ids) = self.addresses_by_customer.get_mut(&address.customer_id) {
+            ids.remove(&id);
+        }
+        Ok(())
     }
 
     /// A customer has at most one default ship-to and one default bill-to: the address just
@@ -474,8 +517,16 @@ impl Store {
             address.default_shipping,
             address.default_billing,
         );
-        for other in self.addresses.values_mut() {
-            if other.customer_id == customer && other.id != winner {
+        if !shipping && !billing {
+            return;
+        }
+        let siblings = self
+            .addresses_by_customer
+            .get(&customer)
+            .cloned()
+            .unwrap_or_default();
+        for other in siblings.into_iter().filter(|id| *id != winner) {
+            if let Some(other) = self.addresses.get_mut(&other) {
                 other.default_shipping &= !shipping;
                 other.default_billing &= !billing;
             }
@@ -483,9 +534,11 @@ impl Store {
     }
 
     pub fn addresses_of(&self, customer_id: u64) -> Vec<&Address> {
-        self.addresses
-            .values()
-            .filter(|a| a.customer_id == customer_id)
+        self.addresses_by_customer
+            .get(&customer_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.addresses.get(id))
             .collect()
     }
 
@@ -507,12 +560,7 @@ impl Store {
         }
         let now = whole_seconds(now);
         let id = next(&mut self.next_group);
-        let mut members = Vec::new();
-        for customer in customer_ids {
-            if !members.contains(customer) {
-                members.push(*customer);
-            }
-        }
+        let members = customer_ids.iter().copied().collect();
         self.groups.insert(
             id,
             Group {
@@ -534,11 +582,7 @@ impl Store {
             .groups
             .get_mut(&group_id)
             .ok_or(not_found("CustomerGroup", group_id))?;
-        for customer in customer_ids {
-            if !group.customer_ids.contains(customer) {
-                group.customer_ids.push(*customer);
-            }
-        }
+        group.customer_ids.extend(customer_ids);
         Ok(())
     }
 
@@ -551,7 +595,9 @@ impl Store {
             .groups
             .get_mut(&group_id)
             .ok_or(not_found("CustomerGroup", group_id))?;
-        group.customer_ids.retain(|c| !customer_ids.contains(c));
+        for customer in customer_ids {
+            group.customer_ids.remove(customer);
+        }
         Ok(())
     }
 
@@ -596,8 +642,17 @@ impl Store {
     ) -> Result<(), Refusal> {
         self.customer(customer_id)?;
         let order = self.draft_mut(order_id)?;
-        order.customer_id = Some(customer_id);
+        let previous = order.customer_id.replace(customer_id);
         order.updated_at = whole_seconds(now);
+        if let Some(previous) = previous {
+            if let Some(ids) = self.orders_by_customer.get_mut(&previous) {
+                ids.remove(&order_id);
+            }
+        }
+        self.orders_by_customer
+            .entry(customer_id)
+            .or_default()
+            .insert(order_id);
         Ok(())
     }
 
@@ -768,8 +823,7 @@ impl Store {
         address.created_at = whole_seconds(address.created_at);
         address.updated_at = whole_seconds(address.updated_at);
         let id = address.id;
-        self.addresses.insert(id, address);
-        self.single_default(id);
+        self.insert_address(address);
         id
     }
 
@@ -794,14 +848,16 @@ impl Store {
         order.created_at = whole_seconds(order.created_at);
         order.updated_at = whole_seconds(order.updated_at);
         let id = order.id;
-        self.orders.insert(id, order);
+        self.insert_order(order);
         id
     }
 
     pub fn orders_of(&self, customer_id: u64) -> impl Iterator<Item = &Order> {
-        self.orders
-            .values()
-            .filter(move |o| o.customer_id == Some(customer_id))
+        self.orders_by_customer
+            .get(&customer_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.orders.get(id))
     }
 }
 
@@ -982,6 +1038,60 @@ mod tests {
             "as Vendure 3.7.3 answers"
         );
         assert_eq!(same_guest, Ok(guest), "a second checkout reuses the guest");
+    }
+
+    #[test]
+    fn a_deleted_customer_takes_its_addresses_and_leaves_its_groups() {
+        let mut store = Store::default();
+        let now = at("2026-12-03T10:00:00Z");
+        let gone = store.create_customer(ada(), now).unwrap();
+        let kept_fields = CustomerFields {
+            email: Some("kept@example.com".into()),
+            ..ada()
+        };
+        let kept = store.create_customer(kept_fields, now).unwrap();
+        store.create_address(gone, springfield(true), now).unwrap();
+        let kept_address = store.create_address(kept, springfield(true), now).unwrap();
+        let group = store
+            .create_group("price:gold".into(), &[gone, kept], now)
+            .unwrap();
+
+        store.delete_customer(gone).unwrap();
+
+        let left: Vec<u64> = store.addresses().map(|a| a.id).collect();
+        assert_eq!(
+            left,
+            [kept_address],
+            "only the other customer's address is left"
+        );
+        assert!(store.addresses_of(gone).is_empty());
+        assert_eq!(store.groups[&group].customer_ids, [kept].into());
+        assert!(
+            store.addresses[&kept_address].default_billing,
+            "another customer's default is not touched"
+        );
+    }
+
+    #[test]
+    fn an_order_moved_to_another_customer_is_listed_under_that_customer_only() {
+        let mut store = Store::default();
+        let now = at("2026-12-03T10:00:00Z");
+        let first = store.create_customer(ada(), now).unwrap();
+        let other_fields = CustomerFields {
+            email: Some("other@example.com".into()),
+            ..ada()
+        };
+        let second = store.create_customer(other_fields, now).unwrap();
+        let order = store.create_draft_order(now);
+        store.set_order_customer(order, first, now).unwrap();
+
+        store.set_order_customer(order, second, now).unwrap();
+
+        assert_eq!(store.orders_of(first).count(), 0);
+        assert_eq!(
+            store.orders_of(second).map(|o| o.id).collect::<Vec<_>>(),
+            [order]
+        );
     }
 
     #[test]
