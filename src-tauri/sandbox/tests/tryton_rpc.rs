@@ -843,3 +843,50 @@ async fn an_address_stays_with_its_party() {
         );
     }
 }
+
+#[tokio::test]
+async fn selection_fields_are_searched_like_any_text() {
+    let rpc = Rpc::start(ErpState::empty()).await;
+    let party = rpc
+        .create(
+            "party.party",
+            json!({"name": "Reachable", "contact_mechanisms": [["create", [
+                {"type": "email", "value": "r@example.com"},
+                {"type": "phone", "value": "+1 217 555 0100"}]]]}),
+        )
+        .await;
+    let mine = json!(["party", "=", party]);
+
+    let like = rpc
+        .search(
+            "party.contact_mechanism",
+            json!([mine.clone(), ["type", "like", "em%"]]),
+        )
+        .await;
+    let equal = rpc
+        .search(
+            "party.contact_mechanism",
+            json!([mine.clone(), ["type", "=", "phone"]]),
+        )
+        .await;
+    let after = rpc
+        .search("party.contact_mechanism", json!([mine, ["type", ">", "f"]]))
+        .await;
+
+    let emails = rpc
+        .call(
+            "model.party.contact_mechanism.read",
+            json!([like, ["value"]]),
+        )
+        .await;
+    assert_eq!(
+        emails,
+        json!([{"id": emails[0]["id"], "value": "r@example.com"}]),
+        "like"
+    );
+    assert_eq!(equal.len(), 1, "=");
+    assert_eq!(
+        after, equal,
+        "> compares the option's text: phone > f, email < f"
+    );
+}

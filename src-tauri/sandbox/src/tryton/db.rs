@@ -1345,8 +1345,8 @@ fn scalar_matches(value: &Val, kind: Kind, op: Op, operand: &Operand) -> bool {
         }
         Op::Like | Op::ILike | Op::NotLike | Op::NotILike => {
             let fold_all = matches!(op, Op::ILike | Op::NotILike);
-            let found = match (value, one) {
-                (Val::Text(text), Val::Text(pattern)) => domain::like(text, pattern, fold_all),
+            let found = match (value.as_str(), one.as_str()) {
+                (Some(text), Some(pattern)) => domain::like(text, pattern, fold_all),
                 _ => false,
             };
             if matches!(op, Op::Like | Op::ILike) {
