@@ -1360,6 +1360,7 @@ impl MutationRoot {
         password: String,
         remember_me: Option<bool>,
     ) -> NativeAuthenticationResult {
+        // Sessions never expire here, so remembering one changes nothing.
         let _ = remember_me;
         let shared = shared(ctx);
         if username != shared.username || password != shared.password {
@@ -1390,6 +1391,8 @@ impl MutationRoot {
         input: CreateCustomerInput,
         password: Option<String>,
     ) -> Result<CreateCustomerResult> {
+        // Customers never log in to the sandbox (there is no Shop API), so their password is
+        // accepted as Vendure accepts it and not kept.
         let _ = password;
         let shared = admin(ctx)?;
         let mut store = shared.store();
@@ -1725,6 +1728,8 @@ impl MutationRoot {
     ) -> Result<AddManualPaymentToOrderResult> {
         let shared = admin(ctx)?;
         let order = key(&input.order_id, "Order")?;
+        // Payments are not kept as records: only the order's state and placing date, which
+        // Concord reads, follow from them.
         let _ = (&input.transaction_id, &input.metadata);
         let mut store = shared.store();
         match store.add_manual_payment(order, &input.method, Utc::now()) {
