@@ -890,3 +890,23 @@ async fn selection_fields_are_searched_like_any_text() {
         "> compares the option's text: phone > f, email < f"
     );
 }
+
+#[tokio::test]
+async fn a_session_ends_at_logout() {
+    let rpc = Rpc::start(ErpState::empty()).await;
+    let search = json!({"id": 1, "method": "model.party.party.search", "params": [[], {}]});
+    let before = rpc.post(search.clone()).await;
+
+    let logout = rpc
+        .post(json!({"id": 2, "method": "common.db.logout", "params": [{}]}))
+        .await;
+    let after = rpc.post(search).await;
+
+    assert_eq!(before.0, StatusCode::OK, "the session works until logout");
+    assert_eq!(logout.0, StatusCode::OK);
+    assert_eq!(
+        after.0,
+        StatusCode::UNAUTHORIZED,
+        "a token logged out is no session"
+    );
+}

@@ -944,9 +944,14 @@ fn erp_party(
         });
     }
     if rng.chance(0.75) {
+        let mut value = identity.phone_digits.written(rng.below(3) as u32);
+        if identity.phone_digits.country_code == "1" && rng.chance(0.1) {
+            // Office numbers in the ERP often carry the extension of whoever orders.
+            value.push_str(&format!(" x{}", 10 + rng.below(90)));
+        }
         contacts.push(Contact {
             kind: ContactKind::Phone,
-            value: identity.phone_digits.written(rng.below(3) as u32),
+            value,
         });
     }
     if rng.chance(0.2) {

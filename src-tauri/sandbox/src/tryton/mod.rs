@@ -10,7 +10,7 @@
 //! context:
 //! - `common.db.login [login, {"password"}, lang]` answers `[user_id, token, null]`; later
 //!   calls carry `Authorization: Session base64(login:user_id:token)`.
-//!   `common.server.version` answers the version.
+//!   `common.db.logout` ends the session; `common.server.version` answers the version.
 //! - `model.res.user.get_preferences` answers the user's context (company, language).
 //! - `search`, `search_read`, `search_count`, `read`, `create`, `write`, `delete` on the
 //!   models Concord reads or its tests set up: `party.party`, `party.address`,
@@ -195,20 +195,28 @@ impl ErpState {
     }
 
     fn open_session(&self) -> String {
-        // Tokens only need to be unguessable by another test, not secure: the std hasher's
-        // per-process random keys serve without another dependency.
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u64(self.sessions.lock().map(|s| s.len() as u64).unwrap_or(0));
-        let token = format!(
-            "{:016x}{:016x}",
-            hasher.finish(),
-            RandomState::new().build_hasher().finish()
-        );
-        self.sessions
+        let mut sessions = self
+            .sessions
             .lock()
-            .expect("the sessions lock is never poisoned")
-            .insert(token.clone());
+            .expect("the sessions lock is never poisoned");
+        // Tokens only need to be unguessable by another test, not secure: the std hasher's
+        // random per-process keys serve without another dependency.
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_usize(sessions.len());
+        let high = hasher.finish();
+        hasher.write_u64(high);
+        let token = format!("{high:016x}{:016x}", hasher.finish());
+        sessions.insert(token.clone());
         token
+    }
+
+    fn close_session(&self, headers: &HeaderMap) {
+        if let Some((_, _, token)) = rpc::session_of(headers) {
+            self.sessions
+                .lock()
+                .expect("the sessions lock is never poisoned")
+                .remove(&token);
+        }
     }
 
     fn has_session(&self, headers: &HeaderMap) -> bool {

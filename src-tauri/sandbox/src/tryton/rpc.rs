@@ -139,6 +139,10 @@ fn dispatch(
     if !state.has_session(headers) {
         return Err(Failure::NoSession);
     }
+    if method == "common.db.logout" {
+        state.close_session(headers);
+        return Ok((Value::Null, false));
+    }
     let Some(rest) = method.strip_prefix("model.") else {
         return Err(Failure::Forbidden);
     };
