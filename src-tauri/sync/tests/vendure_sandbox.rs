@@ -101,3 +101,95 @@ against_sandbox!(
     a_malformed_query_is_a_permanent_error_naming_vendure,
     an_unreachable_server_is_a_transient_error,
 );
+
+/// How the connector meets each fault the sandbox injects: what the sync engine then decides
+/// (retry later, or set aside) rests on this classification.
+mod faults {
+    use std::time::Duration;
+
+    use concord_sync::connector::ConnectorError;
+    use concord_sync::vendure::{VendureClient, VendureSettings};
+
+    use super::*;
+
+    /// The error a listing meets under `spec`, after a clean login.
+    async fn listing_error(spec: &str) -> ConnectorError {
+        let sandbox = empty_sandbox().await;
+        let access = sandbox.vendure();
+        let client = VendureClient::new(VendureSettings::new(
+            access.url,
+            access.username,
+            access.password,
+        ))
+        .expect("valid settings");
+        client
+            .login()
+            .await
+            .expect("logins are spared by the faults");
+        sandbox.set_faults(FaultSpec::parse(spec).expect("a valid spec"));
+
+        let error = client
+            .customers_changed_since(None, None)
+            .await
+            .expect_err("every request meets the fault");
+
+        sandbox.shutdown().await;
+        error
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_is_transient_and_carries_the_wait_asked_for() {
+        let error = listing_error("429=1,retry-after=4").await;
+
+        assert!(
+            matches!(
+                error,
+                ConnectorError::Transient { retry_after: Some(wait), .. }
+                    if wait == Duration::from_secs(4)
+            ),
+            "the engine waits as long as the store asked: {error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_transient() {
+        let error = listing_error("5xx=1").await;
+
+        assert!(
+            error.is_transient(),
+            "a failing server may recover: {error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_connection_is_transient() {
+        let error = listing_error("drop=1").await;
+
+        assert!(error.is_transient(), "the network may recover: {error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_truncated_answer_is_transient() {
+        let error = listing_error("truncate=1").await;
+
+        assert!(
+            error.is_transient(),
+            "a transfer cut off midway is worth another try: {error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_malformed_answer_names_the_call_without_quoting_the_body() {
+        let error = listing_error("malformed=1").await;
+
+        let text = error.to_string();
+        assert!(
+            text.contains("Vendure") && text.contains("customers"),
+            "says which system and which call: {text}"
+        );
+        assert!(
+            !text.contains("garbled"),
+            "messages never repeat a body, which may hold personal data: {text}"
+        );
+    }
+}
