@@ -3,9 +3,9 @@
 //!
 //! [`Sandbox::start`] starts both inside the caller's tokio runtime on ephemeral ports of
 //! 127.0.0.1 and hands back where they are and how to log in. The same connectors that talk to
-//! the real systems talk to these: the sandbox is for demos, fault injection and scale, the
-//! real systems are for contract tests. It must never listen beyond loopback, and every person
-//! in it is invented.
+//! the real systems talk to these, and the connectors' contract tests run against both, so the
+//! sandbox answers as the real systems do: it is for demos, fault injection and scale. It must
+//! never listen beyond loopback, and every person in it is invented.
 
 pub mod faults;
 pub mod population;
@@ -31,7 +31,8 @@ use faults::{ConnectionKill, FaultLayerState, Faults, Protocol};
 /// The web store's superadmin password in every sandbox (it is not a secret: loopback only).
 pub const VENDURE_PASSWORD: &str = "sandbox-superadmin";
 
-/// Writes seen per `Idempotency-Key` request header, across both systems.
+/// Writes the web store applied, per `Idempotency-Key` request header. The ERP keeps its own
+/// count; [`Sandbox::writes_by_key`] adds the two.
 #[derive(Clone, Default)]
 pub struct WriteLog {
     counts: Arc<Mutex<HashMap<String, u32>>>,
@@ -148,9 +149,14 @@ impl Sandbox {
             &faults,
             Protocol::VendureGraphql,
         );
-        let vendure = serve(vendure_router, vendure_port)
-            .await
-            .context("starting the sandbox web store")?;
+        let vendure = match serve(vendure_router, vendure_port).await {
+            Ok(server) => server,
+            Err(error) => {
+                // Half a sandbox is no use: the ERP stops too, freeing its port.
+                tryton.stop().await;
+                return Err(error.context("starting the sandbox web store"));
+            }
+        };
         tracing::info!(port = vendure.addr.port(), "sandbox web store listening");
 
         Ok(Sandbox {

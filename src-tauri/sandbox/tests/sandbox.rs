@@ -258,3 +258,17 @@ async fn after_shutdown_nothing_listens() {
     let result = reqwest::Client::new().post(&url).body("{}").send().await;
     assert!(result.is_err(), "the port is closed once shutdown returns");
 }
+
+#[tokio::test]
+async fn a_port_in_use_is_refused_with_the_port_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+
+    let result = Sandbox::start_on(SandboxOptions::default(), 0, port).await;
+
+    let error = format!("{:#}", result.err().expect("the port is taken"));
+    assert!(
+        error.contains(&format!("127.0.0.1:{port}")) && error.contains("web store"),
+        "says which system and which port: {error}"
+    );
+}
