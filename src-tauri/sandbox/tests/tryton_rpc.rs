@@ -898,7 +898,7 @@ async fn a_session_ends_at_logout() {
     let before = rpc.post(search.clone()).await;
 
     let logout = rpc
-        .post(json!({"id": 2, "method": "common.db.logout", "params": [{}]}))
+        .post(json!({"id": 2, "method": "common.db.logout", "params": []}))
         .await;
     let after = rpc.post(search).await;
 
@@ -908,5 +908,63 @@ async fn a_session_ends_at_logout() {
         after.0,
         StatusCode::UNAUTHORIZED,
         "a token logged out is no session"
+    );
+}
+
+#[tokio::test]
+async fn a_search_without_an_order_sorts_as_the_model_does() {
+    let rpc = Rpc::start(ErpState::empty()).await;
+    let zoe = rpc
+        .create(
+            "party.party",
+            json!({"name": "Zoe", "addresses": [["create", [{"city": "A"}]]]}),
+        )
+        .await;
+    let abe = rpc
+        .create(
+            "party.party",
+            json!({"name": "Abe", "addresses": [["create", [{"city": "B"}]]]}),
+        )
+        .await;
+    let date = |day: u32| json!({"__class__": "date", "year": 2026, "month": 5, "day": day});
+    let older = rpc
+        .create("sale.sale", json!({"party": zoe, "sale_date": date(1)}))
+        .await;
+    let newer = rpc
+        .create("sale.sale", json!({"party": zoe, "sale_date": date(9)}))
+        .await;
+    let undated = rpc.create("sale.sale", json!({"party": abe})).await;
+    let mine = |model: &'static str, ids: Vec<i64>| {
+        let rpc = &rpc;
+        async move {
+            let all = rpc
+                .call(&format!("model.{model}.search"), json!([[], 0, null, null]))
+                .await;
+            all.as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_i64().unwrap())
+                .filter(|id| ids.contains(id))
+                .collect::<Vec<i64>>()
+        }
+    };
+    let addresses = rpc
+        .search("party.address", json!([["party", "in", [zoe, abe]]]))
+        .await;
+
+    let parties = mine("party.party", vec![zoe, abe]).await;
+    let sales = mine("sale.sale", vec![older, newer, undated]).await;
+    let by_party = mine("party.address", addresses.clone()).await;
+
+    assert_eq!(parties, [abe, zoe], "parties by name");
+    assert_eq!(
+        sales,
+        [undated, newer, older],
+        "sales newest first, undated drafts before all"
+    );
+    assert_eq!(
+        by_party,
+        [addresses[1], addresses[0]],
+        "addresses by their party's name, as a many2one orders by its target"
     );
 }

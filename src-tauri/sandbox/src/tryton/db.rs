@@ -105,8 +105,41 @@ pub(crate) struct Database {
     sequences: [i64; 2],
 }
 
-/// A search's order: field names, each ascending (`true`) or descending.
-pub(crate) struct Order(pub Vec<(String, bool)>);
+/// One key of a search's order.
+pub(crate) struct OrderKey {
+    field: String,
+    ascending: bool,
+    /// Where empty values go: first unless said otherwise when ascending, last when
+    /// descending, as SQLite sorts them.
+    nulls_first: bool,
+}
+
+impl OrderKey {
+    /// Reads `"ASC"`, `"DESC"`, `"DESC NULLS FIRST"`, ...
+    fn new(field: &str, direction: &str) -> OrderKey {
+        let direction = direction.trim().to_ascii_uppercase();
+        let ascending = !direction.starts_with("DESC");
+        let nulls_first = if direction.ends_with("NULLS FIRST") {
+            true
+        } else if direction.ends_with("NULLS LAST") {
+            false
+        } else {
+            ascending
+        };
+        OrderKey {
+            field: field.to_owned(),
+            ascending,
+            nulls_first,
+        }
+    }
+
+    fn is_id(&self, ascending: bool) -> bool {
+        self.field == "id" && self.ascending == ascending
+    }
+}
+
+/// A search's order, key by key.
+pub(crate) struct Order(Vec<OrderKey>);
 
 impl Database {
     pub fn new() -> Database {
@@ -461,7 +494,7 @@ impl Database {
                     model
                         .default_order
                         .iter()
-                        .map(|(f, asc)| ((*f).to_owned(), *asc))
+                        .map(|(field, direction)| OrderKey::new(field, direction))
                         .collect(),
                 ))
             }
@@ -479,8 +512,7 @@ impl Database {
             if model.kind_of(field).is_none() {
                 return Err(AppError::key(field));
             }
-            let ascending = !direction.trim().to_ascii_uppercase().starts_with("DESC");
-            order.push((field.to_owned(), ascending));
+            order.push(OrderKey::new(field, direction));
         }
         Ok(Order(order))
     }
@@ -501,13 +533,13 @@ impl Database {
         match order.0.as_slice() {
             // Keyset paging by ID is the connector's every page: walk the index from the
             // floor and stop at the limit instead of sorting the whole table.
-            [(field, true)] if field == "id" => rows
+            [key] if key.is_id(true) => rows
                 .range(floor..)
                 .filter_map(matching)
                 .skip(offset)
                 .take(limit)
                 .collect(),
-            [(field, false)] if field == "id" => rows
+            [key] if key.is_id(false) => rows
                 .range(floor..)
                 .rev()
                 .filter_map(matching)
@@ -521,18 +553,27 @@ impl Database {
                     .map(|(id, record)| {
                         let key = keys
                             .iter()
-                            .map(|(f, _)| self.value(t, *id, record, f))
+                            .map(|key| self.order_value(t, *id, record, &key.field))
                             .collect();
                         (*id, key)
                     })
                     .collect();
                 found.sort_by(|(a_id, a), (b_id, b)| {
-                    for (i, (_, ascending)) in keys.iter().enumerate() {
-                        let ordering = sql_order(&a[i], &b[i]);
-                        let ordering = if *ascending {
-                            ordering
-                        } else {
-                            ordering.reverse()
+                    for (i, key) in keys.iter().enumerate() {
+                        let ordering = match (a[i].is_null(), b[i].is_null()) {
+                            (true, true) => Ordering::Equal,
+                            (true, false) if key.nulls_first => Ordering::Less,
+                            (true, false) => Ordering::Greater,
+                            (false, true) if key.nulls_first => Ordering::Greater,
+                            (false, true) => Ordering::Less,
+                            (false, false) => {
+                                let ordering = a[i].compare(&b[i]).unwrap_or(Ordering::Equal);
+                                if key.ascending {
+                                    ordering
+                                } else {
+                                    ordering.reverse()
+                                }
+                            }
                         };
                         if ordering != Ordering::Equal {
                             return ordering;
@@ -547,6 +588,24 @@ impl Database {
                     .map(|(id, _)| id)
                     .collect()
             }
+        }
+    }
+
+    /// What a field sorts by: its value, or for a many2one the name of the record it points
+    /// at, as Tryton orders a many2one by its target's order.
+    fn order_value(&self, t: usize, id: i64, record: &Record, field: &str) -> Val {
+        match self.model(t).kind_of(field) {
+            Some(Kind::Many2One(target)) => {
+                let tt = self.by_name[target];
+                match self.value(t, id, record, field).as_id() {
+                    Some(tid) => self
+                        .row(tt, tid)
+                        .map(|row| self.rec_name(tt, tid, row))
+                        .unwrap_or(Val::Null),
+                    None => Val::Null,
+                }
+            }
+            _ => self.value(t, id, record, field),
         }
     }
 
@@ -639,9 +698,7 @@ impl Database {
             (Kind::Integer | Kind::Many2One(_), Val::Int(n)) => Val::Int(n),
             (Kind::Float, Val::Int(n)) => Val::Float(n as f64),
             (Kind::Float, Val::Float(f)) => Val::Float(f),
-            (Kind::Float | Kind::Numeric, Val::Decimal(d)) if field.kind == Kind::Float => {
-                Val::Float(d.to_string().parse().unwrap_or_default())
-            }
+            (Kind::Float, Val::Decimal(d)) => Val::Float(f64::try_from(d).map_err(|_| wrong())?),
             (Kind::Numeric, Val::Decimal(d)) => Val::Decimal(d),
             (Kind::Numeric, Val::Int(n)) => Val::Decimal(n.into()),
             (Kind::Numeric, Val::Float(f)) => {
@@ -1257,17 +1314,6 @@ fn ids_of(value: &Value) -> Result<Vec<i64>> {
             .map(|id| vec![id])
             .ok_or_else(|| AppError::named(format!("{n} is not an ID"))),
         other => Err(AppError::named(format!("{other} is not a list of IDs"))),
-    }
-}
-
-/// SQL's order for a sort: nulls first, then values; values of kinds that do not compare
-/// are equal.
-fn sql_order(a: &Val, b: &Val) -> Ordering {
-    match (a.is_null(), b.is_null()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        (false, false) => a.compare(b).unwrap_or(Ordering::Equal),
     }
 }
 

@@ -140,6 +140,13 @@ fn dispatch(
         return Err(Failure::NoSession);
     }
     if method == "common.db.logout" {
+        // Tryton's logout takes no context: a client that sends one gets Python's complaint.
+        if !params.is_empty() {
+            return Err(Failure::App(AppError::named(format!(
+                "logout() takes 2 positional arguments but {} were given",
+                params.len() + 2
+            ))));
+        }
         state.close_session(headers);
         return Ok((Value::Null, false));
     }

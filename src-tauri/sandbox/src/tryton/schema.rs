@@ -86,7 +86,7 @@ pub(crate) struct Model {
     pub label: &'static str,
     pub fields: Vec<Field>,
     /// The order of a search that names none.
-    pub default_order: &'static [(&'static str, bool)],
+    pub default_order: &'static [(&'static str, &'static str)],
     /// The field shown as the record's name.
     pub rec_name: &'static str,
 }
@@ -178,7 +178,7 @@ pub(crate) fn models() -> Vec<Model> {
                 ),
                 f("categories", "Categories", Many2Many("party.category")),
             ],
-            default_order: &[("name", true), ("id", true)],
+            default_order: &[("name", "ASC"), ("id", "ASC")],
             rec_name: "name",
         },
         Model {
@@ -201,7 +201,7 @@ pub(crate) fn models() -> Vec<Model> {
                 f("sequence", "Sequence", Integer),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("party", true), ("sequence", true), ("id", true)],
+            default_order: &[("party", "ASC"), ("sequence", "ASC"), ("id", "ASC")],
             rec_name: "street",
         },
         Model {
@@ -222,7 +222,7 @@ pub(crate) fn models() -> Vec<Model> {
                 f("sequence", "Sequence", Integer),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("party", true), ("sequence", true), ("id", true)],
+            default_order: &[("party", "ASC"), ("sequence", "ASC"), ("id", "ASC")],
             rec_name: "value",
         },
         Model {
@@ -233,7 +233,7 @@ pub(crate) fn models() -> Vec<Model> {
                 f("parent", "Parent", Many2One("party.category")),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("name", true), ("id", true)],
+            default_order: &[("name", "ASC"), ("id", "ASC")],
             rec_name: "name",
         },
         Model {
@@ -251,7 +251,7 @@ pub(crate) fn models() -> Vec<Model> {
                 ),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("name", true), ("id", true)],
+            default_order: &[("name", "ASC"), ("id", "ASC")],
             rec_name: "name",
         },
         Model {
@@ -265,7 +265,7 @@ pub(crate) fn models() -> Vec<Model> {
                 f("parent", "Parent", Many2One("country.subdivision")),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("name", true), ("id", true)],
+            default_order: &[("name", "ASC"), ("id", "ASC")],
             rec_name: "name",
         },
         Model {
@@ -279,7 +279,7 @@ pub(crate) fn models() -> Vec<Model> {
                 default(f("digits", "Digits", Integer), Default::Int(2)),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("name", true), ("id", true)],
+            default_order: &[("name", "ASC"), ("id", "ASC")],
             rec_name: "code",
         },
         Model {
@@ -289,7 +289,7 @@ pub(crate) fn models() -> Vec<Model> {
                 required(f("party", "Party", Many2One("party.party"))),
                 required(f("currency", "Currency", Many2One("currency.currency"))),
             ],
-            default_order: &[("id", true)],
+            default_order: &[("id", "ASC")],
             rec_name: "party",
         },
         Model {
@@ -300,7 +300,7 @@ pub(crate) fn models() -> Vec<Model> {
                 required(f("symbol", "Symbol", Char)),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("name", true), ("id", true)],
+            default_order: &[("name", "ASC"), ("id", "ASC")],
             rec_name: "name",
         },
         Model {
@@ -323,7 +323,7 @@ pub(crate) fn models() -> Vec<Model> {
                 ),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("name", true), ("id", true)],
+            default_order: &[("name", "ASC"), ("id", "ASC")],
             rec_name: "name",
         },
         Model {
@@ -338,7 +338,7 @@ pub(crate) fn models() -> Vec<Model> {
                 f("suffix_code", "Suffix Code", Char),
                 default(f("active", "Active", Boolean), Default::Bool(true)),
             ],
-            default_order: &[("code", true), ("id", true)],
+            default_order: &[("code", "ASC"), ("id", "ASC")],
             rec_name: "code",
         },
         Model {
@@ -378,7 +378,7 @@ pub(crate) fn models() -> Vec<Model> {
                 f("lines", "Lines", One2Many("sale.line", "sale")),
                 f("origin", "Origin", Char),
             ],
-            default_order: &[("sale_date", false), ("id", false)],
+            default_order: &[("sale_date", "DESC NULLS FIRST"), ("id", "DESC")],
             rec_name: "number",
         },
         Model {
@@ -397,7 +397,7 @@ pub(crate) fn models() -> Vec<Model> {
                 f("unit", "Unit", Many2One("product.uom")),
                 f("unit_price", "Unit Price", Numeric),
             ],
-            default_order: &[("sale", true), ("sequence", true), ("id", true)],
+            default_order: &[("sale", "ASC"), ("sequence", "ASC"), ("id", "ASC")],
             rec_name: "description",
         },
     ]
