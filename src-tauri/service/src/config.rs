@@ -107,12 +107,126 @@ impl fmt::Display for Role {
 /// [user]
 /// name = "Dana Reyes"
 /// role = "supervisor"
+///
+/// [[systems]]
+/// name = "erp"
+/// kind = "tryton"
+/// url = "https://erp.example.com/"
+/// database = "shop"
+/// login = "concord"
+///
+/// [[systems]]
+/// name = "web store"
+/// kind = "vendure"
+/// url = "https://shop.example.com/admin-api"
+/// login = "concord"
 /// ```
+///
+/// Passwords are never in this file: `concord connect` keeps them in the OS keyring (see
+/// [`crate::secrets`]). With no `[[systems]]`, Concord syncs from its embedded sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
     pub user: UserConfig,
+    /// The real systems to sync from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<SystemConfig>,
+}
+
+/// The kinds of system Concord has a connector for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum SystemKind {
+    /// The ERP (system of record), over JSON-RPC.
+    Tryton,
+    /// The web store, over its Admin GraphQL API.
+    Vendure,
+}
+
+impl SystemKind {
+    /// The system's name in the cache.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemKind::Tryton => "tryton",
+            SystemKind::Vendure => "vendure",
+        }
+    }
+}
+
+impl fmt::Display for SystemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One real system: where it is, who Concord logs in as, and where it keeps what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemConfig {
+    /// What people call it; `concord sync --system NAME` picks it.
+    pub name: String,
+    pub kind: SystemKind,
+    /// Tryton: the server root. Vendure: the Admin API (`.../admin-api`).
+    pub url: String,
+    /// Tryton's database name; unused for Vendure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    pub login: String,
+    /// Records per page; the connector's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+    /// Hours between full listings (which find address-only edits in Vendure); 0 means only
+    /// on `concord sync --full`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_listing_hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "MappingConfig::is_default")]
+    pub mapping: MappingConfig,
+}
+
+/// Where the system keeps the fields it has no standard place for. Every entry is optional;
+/// the defaults are described in `concord_sync::mapping`.
+///
+/// ```toml
+/// [systems.mapping]
+/// customer_type_prefix = "type:"      # category (Tryton) or group (Vendure) names
+/// price_level_prefix = "price:"
+/// tax_exempt_names = ["tax-exempt"]
+/// job_title = "customFields.jobTitle" # a field path in the system's customer record
+/// sex = "customFields.gender"
+/// birth_date = "customFields.birthDate"
+/// channel_field = "description"       # Tryton: the sale.sale field holding the channel
+/// channel_default = "erp"             # Tryton: the channel of a sale whose field is empty
+/// channel_aliases = { "walk-in" = "store" }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MappingConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_type_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_level_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_exempt_names: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_default: Option<String>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub channel_aliases: std::collections::BTreeMap<String, String>,
+}
+
+impl MappingConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// Who is using this installation.
@@ -184,6 +298,47 @@ impl Config {
         std::fs::write(path, text)
             .with_context(|| format!("writing the settings file {}", path.display()))
     }
+}
+
+/// Adds `system` to the settings file as a `[[systems]]` table at its end, leaving every
+/// line already there as the person wrote it (comments included). The file is read back
+/// before it is kept; a result that would not load is undone.
+pub fn append_system(path: &Path, system: &SystemConfig) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct One<'a> {
+        systems: [&'a SystemConfig; 1],
+    }
+
+    let before = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(err) => {
+            return Err(err)
+                .with_context(|| format!("reading the settings file {}", path.display()))
+        }
+    };
+    let table =
+        toml::to_string(&One { systems: [system] }).context("writing the system as TOML")?;
+    let mut after = before.clone();
+    if !after.is_empty() && !after.ends_with('\n') {
+        after.push('\n');
+    }
+    if !after.is_empty() {
+        after.push('\n');
+    }
+    after.push_str(&table);
+    Config::parse(&after).with_context(|| {
+        format!(
+            "the settings file {} would not load with the new system",
+            path.display()
+        )
+    })?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the settings folder {}", dir.display()))?;
+    }
+    std::fs::write(path, after)
+        .with_context(|| format!("writing the settings file {}", path.display()))
 }
 
 #[cfg(test)]
@@ -279,6 +434,80 @@ mod tests {
     }
 
     #[test]
+    fn systems_are_read_with_their_mapping() {
+        let text = r#"
+            [[systems]]
+            name = "erp"
+            kind = "tryton"
+            url = "http://127.0.0.1:8000/"
+            database = "shop"
+            login = "concord"
+            [systems.mapping]
+            birth_date = "birth_date"
+            channel_aliases = { "walk-in" = "store" }
+
+            [[systems]]
+            name = "web store"
+            kind = "vendure"
+            url = "http://127.0.0.1:3000/admin-api"
+            login = "superadmin"
+        "#;
+
+        let config = Config::parse(text).unwrap();
+
+        assert_eq!(config.systems.len(), 2);
+        assert_eq!(config.systems[0].kind, SystemKind::Tryton);
+        assert_eq!(config.systems[0].database.as_deref(), Some("shop"));
+        assert_eq!(
+            config.systems[0].mapping.birth_date.as_deref(),
+            Some("birth_date")
+        );
+        assert_eq!(config.systems[1].mapping, MappingConfig::default());
+    }
+
+    #[test]
+    fn a_password_in_the_settings_file_is_refused() {
+        let text = "[[systems]]\nname = \"erp\"\nkind = \"tryton\"\nurl = \"u\"\n\
+                    login = \"l\"\npassword = \"secret\"\n";
+
+        let result = Config::parse(text);
+
+        assert!(
+            result.is_err(),
+            "passwords belong in the keyring, never in a plain settings file"
+        );
+    }
+
+    #[test]
+    fn appending_a_system_keeps_what_the_person_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        let text = "# who sits here\n[user]\nname = \"Dana\"  # the rep\n";
+        std::fs::write(&path, text).unwrap();
+        let system = SystemConfig {
+            name: "erp".into(),
+            kind: SystemKind::Tryton,
+            url: "http://127.0.0.1:8000/".into(),
+            database: Some("shop".into()),
+            login: "admin".into(),
+            page_size: None,
+            full_listing_hours: None,
+            mapping: MappingConfig::default(),
+        };
+
+        append_system(&path, &system).unwrap();
+
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written.starts_with(text),
+            "comments and layout stay: {written}"
+        );
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.systems, [system]);
+        assert_eq!(config.user.name, "Dana");
+    }
+
+    #[test]
     fn saved_settings_read_back_the_same() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested").join(CONFIG_FILE_NAME);
@@ -287,6 +516,7 @@ mod tests {
                 name: "Sam Okafor".into(),
                 role: Role::Supervisor,
             },
+            systems: Vec::new(),
         };
 
         config.save(&path).unwrap();

@@ -22,9 +22,13 @@ pub mod address_form;
 mod cache;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod logging;
 pub mod lookup;
+pub mod secrets;
 pub mod status;
+pub mod sync;
+mod systems;
 
 use std::sync::Arc;
 
@@ -35,6 +39,7 @@ pub use config::{Config, Paths, Role};
 pub use error::{ErrorCode, Result, ServiceError};
 pub use lookup::{CustomerView, LookupHit, LookupResults};
 pub use status::{AppStatus, SyncState};
+pub use sync::{SyncOptions, SyncSummary, SystemStatus};
 
 /// An open Concord installation: its folders, its settings and, as they land, its cache and
 /// sync engine. Cloning is cheap and every clone shares the same state, so one `Service` can
@@ -48,6 +53,7 @@ struct Inner {
     paths: Paths,
     config: Config,
     cache: cache::Cache,
+    sync: sync::SyncParts,
 }
 
 impl Service {
@@ -66,6 +72,7 @@ impl Service {
                 paths,
                 config,
                 cache,
+                sync: sync::SyncParts::default(),
             }),
         })
     }
@@ -93,10 +100,10 @@ impl Service {
     /// What the status bar shows.
     pub fn status(&self) -> Result<AppStatus> {
         let user = &self.inner.config.user;
+        // Read on its own line: the read connection's lock is released before the next read.
+        let sync = SyncState::read(&self.cache().read()).context("reading the sync status")?;
         Ok(AppStatus {
-            // TODO(sync): report the last completed pull once the sync engine records it;
-            // until then no pull can have happened, so "never synced" is the truth.
-            sync: SyncState::NeverSynced,
+            sync,
             // TODO(outbox): count unconfirmed outbox entries once the outbox exists; with no
             // outbox there is nothing waiting to be pushed.
             pending_pushes: 0,

@@ -11,7 +11,12 @@ fn status_names_the_configured_user_and_role() {
         name: "Dana Reyes".into(),
         role: Role::Supervisor,
     };
-    Config { user }.save(&paths.config_file()).unwrap();
+    Config {
+        user,
+        ..Config::default()
+    }
+    .save(&paths.config_file())
+    .unwrap();
 
     let status = Service::open(paths).unwrap().status().unwrap();
 
@@ -85,7 +90,12 @@ fn the_status_crosses_ipc_in_camel_case() {
         name: "Sam".into(),
         role: Role::Rep,
     };
-    Config { user }.save(&paths.config_file()).unwrap();
+    Config {
+        user,
+        ..Config::default()
+    }
+    .save(&paths.config_file())
+    .unwrap();
     let status = Service::open(paths).unwrap().status().unwrap();
 
     let json = serde_json::to_value(status).unwrap();

@@ -1,6 +1,6 @@
 //! `concord bench KIND`: measurements that belong in a benchmark, not in a timed test.
 
-use super::{bench_lookup, bench_match, Context};
+use super::{bench_lookup, bench_match, bench_sync, Context};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,11 +14,14 @@ enum Kind {
     Match(bench_match::Args),
     /// Lookup latency as a rep types, per query kind, on a cache of synthetic customers.
     Lookup(bench_lookup::Args),
+    /// Pull rate against the rate at which the same pages merely download, on a sandbox.
+    Sync(bench_sync::Args),
 }
 
 pub fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
     match args.kind {
         Kind::Match(args) => bench_match::run(args),
         Kind::Lookup(args) => bench_lookup::run(args),
+        Kind::Sync(args) => bench_sync::run(args),
     }
 }

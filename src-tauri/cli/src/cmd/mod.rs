@@ -8,11 +8,14 @@ mod address;
 mod bench;
 mod bench_lookup;
 mod bench_match;
+mod bench_sync;
+mod connect;
 mod lookup;
 mod match_cmd;
 mod sandbox;
 mod show;
 mod status;
+mod sync;
 
 use clap::Subcommand;
 use concord_service::{Paths, Service};
@@ -31,8 +34,13 @@ impl Context {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show sync state, pushes waiting, and the configured user and role.
+    /// Show sync state, pushes waiting, the configured user and role, and each system.
     Status(status::Args),
+    /// Pull what changed from the systems, then match it into customers.
+    Sync(sync::Args),
+    /// Add a real system: test the login, keep the password in the keyring, add it to
+    /// config.toml.
+    Connect(connect::Args),
     /// Standardize an address, or check the standardizer against a cases file.
     Address(address::Args),
     /// Link two record files, or find duplicates within one, and write the pairs.
@@ -52,6 +60,8 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Status(_) => "status",
+            Command::Sync(_) => "sync",
+            Command::Connect(_) => "connect",
             Command::Address(_) => "address",
             Command::Match(_) => "match",
             Command::Bench(_) => "bench",
@@ -64,6 +74,8 @@ impl Command {
     pub fn run(self, ctx: &Context) -> anyhow::Result<()> {
         match self {
             Command::Status(args) => status::run(args, ctx),
+            Command::Sync(args) => sync::run(args, ctx),
+            Command::Connect(args) => connect::run(args, ctx),
             Command::Address(args) => address::run(args, ctx),
             Command::Match(args) => match_cmd::run(args, ctx),
             Command::Bench(args) => bench::run(args, ctx),
