@@ -849,8 +849,8 @@ impl NumberOperators {
 }
 
 /// Combines the outcome of each filter field given, with AND (Vendure's default) or OR.
-fn combine(operator: Option<LogicalOperator>, outcomes: Vec<Option<bool>>) -> bool {
-    let given = outcomes.into_iter().flatten();
+fn combine(operator: Option<LogicalOperator>, outcomes: &[Option<bool>]) -> bool {
+    let given = outcomes.iter().flatten().copied();
     match operator.unwrap_or(LogicalOperator::And) {
         LogicalOperator::And => given.into_iter().all(|b| b),
         LogicalOperator::Or => {
@@ -977,6 +977,7 @@ fn ordered<K: Ord>(order: SortOrder, a: K, b: K) -> Ordering {
     }
 }
 
+/// One page of `customers`, which come in ID order.
 fn list_customers(
     mut customers: Vec<&store::Customer>,
     options: Option<CustomerListOptions>,
@@ -986,7 +987,7 @@ fn list_customers(
         customers.retain(|c| {
             combine(
                 options.filter_operator,
-                vec![
+                &[
                     filter.id.as_ref().map(|f| f.matches(c.id)),
                     filter
                         .created_at
@@ -1018,24 +1019,42 @@ fn list_customers(
         });
     }
     let sort = options.sort.unwrap_or_default();
-    customers.sort_by(|a, b| {
-        let by = |order: Option<SortOrder>, cmp: &dyn Fn(SortOrder) -> Ordering| {
-            order.map_or(Ordering::Equal, cmp)
-        };
-        by(sort.id, &|o| ordered(o, a.id, b.id))
-            .then_with(|| by(sort.created_at, &|o| ordered(o, a.created_at, b.created_at)))
-            .then_with(|| by(sort.updated_at, &|o| ordered(o, a.updated_at, b.updated_at)))
-            .then_with(|| by(sort.title, &|o| ordered(o, &a.title, &b.title)))
-            .then_with(|| {
-                by(sort.first_name, &|o| {
-                    ordered(o, &a.first_name, &b.first_name)
+    let by_id_only = [
+        sort.created_at,
+        sort.updated_at,
+        sort.title,
+        sort.first_name,
+        sort.last_name,
+        sort.phone_number,
+        sort.email_address,
+    ]
+    .iter()
+    .all(Option::is_none);
+    if by_id_only {
+        // The records come in ID order: a sync's listing, page after page, sorts nothing.
+        if sort.id == Some(SortOrder::Desc) {
+            customers.reverse();
+        }
+    } else {
+        customers.sort_by(|a, b| {
+            let by = |order: Option<SortOrder>, cmp: &dyn Fn(SortOrder) -> Ordering| {
+                order.map_or(Ordering::Equal, cmp)
+            };
+            by(sort.id, &|o| ordered(o, a.id, b.id))
+                .then_with(|| by(sort.created_at, &|o| ordered(o, a.created_at, b.created_at)))
+                .then_with(|| by(sort.updated_at, &|o| ordered(o, a.updated_at, b.updated_at)))
+                .then_with(|| by(sort.title, &|o| ordered(o, &a.title, &b.title)))
+                .then_with(|| {
+                    by(sort.first_name, &|o| {
+                        ordered(o, &a.first_name, &b.first_name)
+                    })
                 })
-            })
-            .then_with(|| by(sort.last_name, &|o| ordered(o, &a.last_name, &b.last_name)))
-            .then_with(|| by(sort.phone_number, &|o| ordered(o, &a.phone, &b.phone)))
-            .then_with(|| by(sort.email_address, &|o| ordered(o, &a.email, &b.email)))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+                .then_with(|| by(sort.last_name, &|o| ordered(o, &a.last_name, &b.last_name)))
+                .then_with(|| by(sort.phone_number, &|o| ordered(o, &a.phone, &b.phone)))
+                .then_with(|| by(sort.email_address, &|o| ordered(o, &a.email, &b.email)))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+    }
     let (items, total_items) = page(customers, options.skip, options.take)?;
     Ok(CustomerList {
         items: items.into_iter().map(|c| CustomerView(c.clone())).collect(),
@@ -1043,6 +1062,7 @@ fn list_customers(
     })
 }
 
+/// One page of `orders`, which come in ID order.
 fn list_orders(
     store: &Store,
     mut orders: Vec<&store::Order>,
@@ -1058,7 +1078,7 @@ fn list_orders(
         orders.retain(|o| {
             combine(
                 options.filter_operator,
-                vec![
+                &[
                     filter.id.as_ref().map(|f| f.matches(o.id)),
                     filter
                         .created_at
@@ -1089,23 +1109,39 @@ fn list_orders(
         });
     }
     let sort = options.sort.unwrap_or_default();
-    orders.sort_by(|a, b| {
-        let by = |order: Option<SortOrder>, cmp: &dyn Fn(SortOrder) -> Ordering| {
-            order.map_or(Ordering::Equal, cmp)
-        };
-        by(sort.id, &|o| ordered(o, a.id, b.id))
-            .then_with(|| by(sort.created_at, &|o| ordered(o, a.created_at, b.created_at)))
-            .then_with(|| by(sort.updated_at, &|o| ordered(o, a.updated_at, b.updated_at)))
-            .then_with(|| {
-                by(sort.order_placed_at, &|o| {
-                    ordered(o, a.placed_at, b.placed_at)
+    let by_id_only = [
+        sort.created_at,
+        sort.updated_at,
+        sort.order_placed_at,
+        sort.code,
+        sort.state,
+        sort.total_with_tax,
+    ]
+    .iter()
+    .all(Option::is_none);
+    if by_id_only {
+        if sort.id == Some(SortOrder::Desc) {
+            orders.reverse();
+        }
+    } else {
+        orders.sort_by(|a, b| {
+            let by = |order: Option<SortOrder>, cmp: &dyn Fn(SortOrder) -> Ordering| {
+                order.map_or(Ordering::Equal, cmp)
+            };
+            by(sort.id, &|o| ordered(o, a.id, b.id))
+                .then_with(|| by(sort.created_at, &|o| ordered(o, a.created_at, b.created_at)))
+                .then_with(|| by(sort.updated_at, &|o| ordered(o, a.updated_at, b.updated_at)))
+                .then_with(|| {
+                    by(sort.order_placed_at, &|o| {
+                        ordered(o, a.placed_at, b.placed_at)
+                    })
                 })
-            })
-            .then_with(|| by(sort.code, &|o| ordered(o, &a.code, &b.code)))
-            .then_with(|| by(sort.state, &|o| ordered(o, &a.state, &b.state)))
-            .then_with(|| by(sort.total_with_tax, &|o| ordered(o, a.total(), b.total())))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+                .then_with(|| by(sort.code, &|o| ordered(o, &a.code, &b.code)))
+                .then_with(|| by(sort.state, &|o| ordered(o, &a.state, &b.state)))
+                .then_with(|| by(sort.total_with_tax, &|o| ordered(o, a.total(), b.total())))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+    }
     let (items, total_items) = page(orders, options.skip, options.take)?;
     Ok(OrderList {
         items: items
@@ -1304,7 +1340,7 @@ impl QueryRoot {
                 let numeric = v.id.parse().unwrap_or(0);
                 combine(
                     options.filter_operator,
-                    vec![
+                    &[
                         filter.id.as_ref().map(|f| f.matches(numeric)),
                         filter.sku.as_ref().map(|f| f.matches(Some(&v.sku))),
                         filter.name.as_ref().map(|f| f.matches(Some(&v.name))),
