@@ -3,4 +3,8 @@
 /**
  * Where synchronization with the external systems stands.
  */
-export type SyncState = { "state": "neverSynced" };
+export type SyncState = { "state": "neverSynced" } | { "state": "synced", at: string, } | { "state": "failed", system: string, error: string, 
+/**
+ * When that system last synced without an error, if ever.
+ */
+lastSuccessAt: string | null, };
