@@ -39,8 +39,6 @@
 //!
 //! TODO(sandbox): payments are not kept as records (an order answers no `payments`), since
 //! Concord reads only an order's state and placing date; a client that reads payments needs them.
-//! TODO(perf): finding a customer by email scans every customer, so each create or guest
-//! checkout costs time in proportion to the store's size.
 
 mod schema;
 mod seed;

@@ -5,7 +5,7 @@
 //! `orderPlacedAt` has milliseconds. Only an edit that changes a customer's own columns moves
 //! its `updatedAt`; address and group changes do not, as in Vendure.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
@@ -252,6 +252,8 @@ pub struct Store {
     /// every address and order of a large store.
     addresses_by_customer: BTreeMap<u64, BTreeSet<u64>>,
     orders_by_customer: BTreeMap<u64, BTreeSet<u64>>,
+    /// Customers by email, without case: an import may hold several under one email.
+    customers_by_email: HashMap<String, BTreeSet<u64>>,
     next_customer: u64,
     next_address: u64,
     next_group: u64,
@@ -332,10 +334,28 @@ impl Store {
         self.orders.get(&id).ok_or(not_found("Order", id))
     }
 
+    /// The first customer (by ID) with this email, whatever its case.
     fn email_owner(&self, email: &str) -> Option<&Customer> {
-        self.customers
-            .values()
-            .find(|c| c.email.eq_ignore_ascii_case(email.trim()))
+        let ids = self.customers_by_email.get(&email_key(email))?;
+        ids.iter().find_map(|id| self.customers.get(id))
+    }
+
+    fn insert_customer(&mut self, customer: Customer) {
+        self.customers_by_email
+            .entry(email_key(&customer.email))
+            .or_default()
+            .insert(customer.id);
+        self.customers.insert(customer.id, customer);
+    }
+
+    fn unindex_email(&mut self, id: u64, email: &str) {
+        let key = email_key(email);
+        if let Some(ids) = self.customers_by_email.get_mut(&key) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.customers_by_email.remove(&key);
+            }
+        }
     }
 
     /// Creates a registered customer (with a login). Any customer with the same email, a
@@ -364,7 +384,7 @@ impl Store {
             updated_at: now,
         };
         apply_customer_fields(&mut customer, fields);
-        self.customers.insert(id, customer);
+        self.insert_customer(customer);
         Ok(id)
     }
 
@@ -400,7 +420,7 @@ impl Store {
             updated_at: now,
         };
         apply_customer_fields(&mut customer, fields);
-        self.customers.insert(id, customer);
+        self.insert_customer(customer);
         Ok(id)
     }
 
@@ -420,17 +440,28 @@ impl Store {
             .customers
             .get_mut(&id)
             .ok_or(not_found("Customer", id))?;
+        let before = customer.email.clone();
         if apply_customer_fields(customer, fields) {
             customer.updated_at = whole_seconds(now);
+        }
+        let after = customer.email.clone();
+        if email_key(&before) != email_key(&after) {
+            self.unindex_email(id, &before);
+            self.customers_by_email
+                .entry(email_key(&after))
+                .or_default()
+                .insert(id);
         }
         Ok(())
     }
 
     /// Deletes a customer with its addresses; orders keep their snapshots.
     pub fn delete_customer(&mut self, id: u64) -> Result<(), Refusal> {
-        self.customers
+        let customer = self
+            .customers
             .remove(&id)
             .ok_or(not_found("Customer", id))?;
+        self.unindex_email(id, &customer.email);
         for address in self.addresses_by_customer.remove(&id).unwrap_or_default() {
             self.addresses.remove(&address);
         }
@@ -813,7 +844,7 @@ impl Store {
         customer.created_at = whole_seconds(customer.created_at);
         customer.updated_at = whole_seconds(customer.updated_at);
         let id = customer.id;
-        self.customers.insert(id, customer);
+        self.insert_customer(customer);
         id
     }
 
@@ -859,6 +890,10 @@ impl Store {
             .flatten()
             .filter_map(|id| self.orders.get(id))
     }
+}
+
+fn email_key(email: &str) -> String {
+    email.trim().to_ascii_lowercase()
 }
 
 /// Sets the given fields and says whether any changed.
@@ -1091,6 +1126,31 @@ mod tests {
         assert_eq!(
             store.orders_of(second).map(|o| o.id).collect::<Vec<_>>(),
             [order]
+        );
+    }
+
+    #[test]
+    fn a_changed_email_frees_the_old_one_and_takes_the_new_one() {
+        let mut store = Store::default();
+        let now = at("2026-12-03T10:00:00Z");
+        let ada_id = store.create_customer(ada(), now).unwrap();
+        let moved = CustomerFields {
+            email: Some("ADA@new.example".into()),
+            ..Default::default()
+        };
+
+        store.update_customer(ada_id, moved, now).unwrap();
+
+        let old_again = store.create_customer(ada(), now);
+        let new_taken = CustomerFields {
+            email: Some("ada@NEW.example".into()),
+            ..ada()
+        };
+        assert!(old_again.is_ok(), "the old email is free again");
+        assert_eq!(
+            store.create_customer(new_taken, now),
+            Err(Refusal::EmailConflict),
+            "the new email is taken, whatever its case"
         );
     }
 
