@@ -968,3 +968,73 @@ async fn a_search_without_an_order_sorts_as_the_model_does() {
         "addresses by their party's name, as a many2one orders by its target"
     );
 }
+
+#[tokio::test]
+async fn inactive_records_drop_out_of_searches_and_lists_unless_asked_for() {
+    let rpc = Rpc::start(ErpState::empty()).await;
+    let party = rpc
+        .create(
+            "party.party",
+            json!({"name": "Moved", "addresses": [["create", [{"city": "Keep"}, {"city": "Drop"}]]]}),
+        )
+        .await;
+    let [keep, drop] = rpc
+        .search("party.address", json!([["party", "=", party]]))
+        .await[..]
+    else {
+        panic!("two addresses were made");
+    };
+    rpc.call(
+        "model.party.address.write",
+        json!([[drop], {"active": false}]),
+    )
+    .await;
+
+    let listed = rpc
+        .call("model.party.party.read", json!([[party], ["addresses"]]))
+        .await;
+    let searched = rpc
+        .search("party.address", json!([["party", "=", party]]))
+        .await;
+    let asked = rpc
+        .search(
+            "party.address",
+            json!([["party", "=", party], ["active", "in", [true, false]]]),
+        )
+        .await;
+    let (_, without_test) = rpc
+        .post(json!({"id": 1, "method": "model.party.address.search",
+                     "params": [[["party", "=", party]], 0, null, null, {"active_test": false}]}))
+        .await;
+    let through = rpc
+        .search(
+            "party.party",
+            json!([["id", "=", party], ["addresses.city", "=", "Drop"]]),
+        )
+        .await;
+    let still_readable = rpc
+        .call("model.party.address.read", json!([[drop], ["active"]]))
+        .await;
+
+    assert_eq!(
+        listed[0]["addresses"],
+        json!([keep]),
+        "a party lists its active addresses"
+    );
+    assert_eq!(searched, [keep], "searches leave inactive records out");
+    assert_eq!(asked, [keep, drop], "unless the domain names `active`");
+    assert_eq!(
+        without_test["result"],
+        json!([keep, drop]),
+        "or active_test is off"
+    );
+    assert!(
+        through.is_empty(),
+        "a search through addresses skips inactive ones too"
+    );
+    assert_eq!(
+        still_readable[0]["active"],
+        json!(0),
+        "read by ID, it is still there"
+    );
+}

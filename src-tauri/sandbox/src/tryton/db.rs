@@ -246,7 +246,19 @@ impl Database {
     /// The value of any readable field of a record, computed ones included.
     fn value(&self, t: usize, id: i64, record: &Record, name: &str) -> Val {
         let model = self.model(t);
-        if let Some((pos, _)) = model.field(name) {
+        if let Some((pos, field)) = model.field(name) {
+            if let (true, Some(target)) = (field.kind.is_many(), field.kind.target()) {
+                // Tryton lists only active related records: a deactivated address drops
+                // out of its party's `addresses`, in reads and in searches through them.
+                let tt = self.by_name[target];
+                let live: Vec<i64> = record.values[pos]
+                    .ids()
+                    .iter()
+                    .copied()
+                    .filter(|id| self.row(tt, *id).is_some_and(|r| self.is_active(tt, r)))
+                    .collect();
+                return Val::Ids(live.into_boxed_slice());
+            }
             return record.values[pos].clone();
         }
         match name {
@@ -270,6 +282,14 @@ impl Database {
                 self.first_contact(t, record, kind)
             }
             _ => Val::Null,
+        }
+    }
+
+    /// False only for a record whose model has an `active` field that is off.
+    fn is_active(&self, t: usize, record: &Record) -> bool {
+        match self.model(t).field("active") {
+            Some((pos, _)) => record.values[pos] != Val::Bool(false),
+            None => true,
         }
     }
 
@@ -517,6 +537,9 @@ impl Database {
         Ok(Order(order))
     }
 
+    /// The IDs matching `domain`, ordered, from `offset`, at most `limit`. Unless
+    /// `active_test` is off or the domain names `active` itself, only active records match,
+    /// as in Tryton.
     pub fn search(
         &self,
         t: usize,
@@ -524,12 +547,16 @@ impl Database {
         offset: usize,
         limit: Option<usize>,
         order: &Order,
+        active_test: bool,
     ) -> Vec<i64> {
         let limit = limit.unwrap_or(usize::MAX);
         let rows = &self.tables[t].rows;
         let floor = domain.id_floor().unwrap_or(i64::MIN);
-        let matching =
-            |(id, record): (&i64, &Record)| self.matches(t, *id, record, domain).then_some(*id);
+        let only_active = active_test && !domain.mentions("active");
+        let matching = |(id, record): (&i64, &Record)| {
+            ((!only_active || self.is_active(t, record)) && self.matches(t, *id, record, domain))
+                .then_some(*id)
+        };
         match order.0.as_slice() {
             // Keyset paging by ID is the connector's every page: walk the index from the
             // floor and stop at the limit instead of sorting the whole table.
@@ -549,7 +576,7 @@ impl Database {
             keys => {
                 let mut found: Vec<(i64, Vec<Val>)> = rows
                     .range(floor..)
-                    .filter(|(id, record)| self.matches(t, **id, record, domain))
+                    .filter(|(id, record)| matching((id, record)).is_some())
                     .map(|(id, record)| {
                         let key = keys
                             .iter()
@@ -609,10 +636,12 @@ impl Database {
         }
     }
 
-    pub fn count(&self, t: usize, domain: &Domain) -> usize {
+    pub fn count(&self, t: usize, domain: &Domain, active_test: bool) -> usize {
+        let only_active = active_test && !domain.mentions("active");
         self.tables[t]
             .rows
             .iter()
+            .filter(|(_, record)| !only_active || self.is_active(t, record))
             .filter(|(id, record)| self.matches(t, **id, record, domain))
             .count()
     }

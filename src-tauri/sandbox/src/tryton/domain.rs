@@ -82,6 +82,14 @@ pub(crate) enum Domain {
 }
 
 impl Domain {
+    /// Whether a leaf of this domain filters on `field` of the searched model itself.
+    pub fn mentions(&self, field: &str) -> bool {
+        match self {
+            Domain::All(parts) | Domain::Any(parts) => parts.iter().any(|d| d.mentions(field)),
+            Domain::Leaf(leaf) => leaf.path.len() == 1 && leaf.path[0] == field,
+        }
+    }
+
     /// The smallest ID a match can have, from `id >`/`id >=` leaves of the top conjunction:
     /// keyset paging then starts where the previous page ended instead of scanning from the
     /// first record.

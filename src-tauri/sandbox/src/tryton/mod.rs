@@ -29,6 +29,11 @@
 //!   `_timestamp`; a `write` or `delete` whose context carries a `_timestamp` other than the
 //!   record's current one fails with `ConcurrencyException` and changes nothing.
 //! - one2many and many2many commands `create`, `write`, `delete`, `add`, `remove`.
+//! - Active records: a search leaves out records whose `active` is off unless its domain names
+//!   `active` or the context says `active_test: false`; one2many and many2many fields list
+//!   active records only. Deleting follows each reference: children cascade, a required
+//!   many2one (a sale's party) forbids the delete, any other is emptied. An address or contact
+//!   mechanism never changes party. Party codes come from a sequence and are unique.
 //!
 //! Failures answer as Tryton's do: HTTP 401 for a refused login (HTML body) or an unknown
 //! session (empty body), 403 for a method or model not exposed, 400 for a body that is not

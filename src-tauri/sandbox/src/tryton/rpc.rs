@@ -178,7 +178,9 @@ fn dispatch(
             .read()
             .expect("the ERP database lock is never poisoned");
         let t = db.table(model).ok_or(Failure::Forbidden)?;
-        return read_method(&db, t, action, &params)
+        // Tryton's `active_test` context key: off lists inactive records too.
+        let active_test = context.get("active_test") != Some(&Value::Bool(false));
+        return read_method(&db, t, action, &params, active_test)
             .map(|r| (r, false))
             .map_err(Failure::from);
     }
@@ -279,7 +281,13 @@ fn ids_param(params: &[Value], i: usize) -> Result<Vec<i64>, AppError> {
     }
 }
 
-fn read_method(db: &Database, t: usize, action: &str, params: &[Value]) -> Result<Value, AppError> {
+fn read_method(
+    db: &Database,
+    t: usize,
+    action: &str,
+    params: &[Value],
+    active_test: bool,
+) -> Result<Value, AppError> {
     match action {
         "read" => {
             let ids = ids_param(params, 0)?;
@@ -288,7 +296,7 @@ fn read_method(db: &Database, t: usize, action: &str, params: &[Value]) -> Resul
         }
         "search_count" => {
             let domain = db.parse_domain(t, param(params, 0))?;
-            Ok(json!(db.count(t, &domain)))
+            Ok(json!(db.count(t, &domain, active_test)))
         }
         _ => {
             let domain = db.parse_domain(t, param(params, 0))?;
@@ -296,11 +304,18 @@ fn read_method(db: &Database, t: usize, action: &str, params: &[Value]) -> Resul
             let limit = usize_param(params, 2)?;
             let order = db.parse_order(t, param(params, 3))?;
             if action == "search" {
-                return Ok(json!(db.search(t, &domain, offset, limit, &order)));
+                return Ok(json!(db.search(
+                    t,
+                    &domain,
+                    offset,
+                    limit,
+                    &order,
+                    active_test
+                )));
             }
             // search_read without a field list reads only the IDs, as Tryton 8.0 does.
             let names = names_param(params, 4)?.unwrap_or_default();
-            let ids = db.search(t, &domain, offset, limit, &order);
+            let ids = db.search(t, &domain, offset, limit, &order, active_test);
             Ok(Value::Array(db.read(t, &ids, Some(&names))?))
         }
     }

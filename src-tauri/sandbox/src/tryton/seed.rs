@@ -222,7 +222,9 @@ fn find(db: &Database, model: &str, field: &str, value: &str) -> Option<i64> {
     let order = db
         .parse_order(t, &serde_json::json!([["id", "ASC"]]))
         .ok()?;
-    db.search(t, &domain, 0, Some(1), &order).first().copied()
+    db.search(t, &domain, 0, Some(1), &order, true)
+        .first()
+        .copied()
 }
 
 fn country_id(db: &Database, code: &str) -> Option<i64> {
