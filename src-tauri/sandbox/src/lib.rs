@@ -31,8 +31,7 @@ use faults::{ConnectionKill, FaultLayerState, Faults, Protocol};
 /// The web store's superadmin password in every sandbox (it is not a secret: loopback only).
 pub const VENDURE_PASSWORD: &str = "sandbox-superadmin";
 
-/// Writes the web store applied, per `Idempotency-Key` request header. The ERP keeps its own
-/// count; [`Sandbox::writes_by_key`] adds the two.
+/// Writes applied per `Idempotency-Key` request header, counted by both systems into one log.
 #[derive(Clone, Default)]
 pub struct WriteLog {
     counts: Arc<Mutex<HashMap<String, u32>>>,
@@ -123,10 +122,12 @@ impl Sandbox {
         let population = (options.customers > 0)
             .then(|| population::Population::generate(options.customers, options.seed));
 
-        let erp_state = Arc::new(match &population {
+        let erp_state = match &population {
             Some(population) => tryton::ErpState::seeded(population),
             None => tryton::ErpState::empty(),
-        });
+        };
+        let erp_writes = writes.clone();
+        let erp_state = Arc::new(erp_state.with_write_observer(move |key| erp_writes.record(key)));
         let tryton_router = with_faults(
             tryton::router(erp_state.clone()),
             &faults,
@@ -205,7 +206,7 @@ impl Sandbox {
 
     /// How many writes arrived with this `Idempotency-Key`, in both systems.
     pub fn writes_by_key(&self, idempotency_key: &str) -> u32 {
-        self.writes.count(idempotency_key) + self.erp_state.writes_by_key(idempotency_key)
+        self.writes.count(idempotency_key)
     }
 
     /// Stops both servers and waits until they no longer accept connections.

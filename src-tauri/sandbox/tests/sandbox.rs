@@ -86,8 +86,8 @@ impl WebStore {
     }
 }
 
-/// Logs in to the sandbox ERP and counts one model's records.
-async fn erp_count(sandbox: &Sandbox, model: &str) -> u64 {
+/// Logs in to the sandbox ERP and calls `method`, with an `Idempotency-Key` when given.
+async fn erp_call(sandbox: &Sandbox, method: &str, params: Value, key: Option<&str>) -> Value {
     let access = sandbox.tryton();
     let url = format!("{}{}/rpc/", access.url, access.database);
     let http = reqwest::Client::new();
@@ -103,22 +103,28 @@ async fn erp_count(sandbox: &Sandbox, model: &str) -> u64 {
         .unwrap();
     let (user, token) = (&login["result"][0], login["result"][1].as_str().unwrap());
     let session = base64_encode(&format!("{}:{user}:{token}", access.login));
-    let count: Value = http
+    let mut request = http
         .post(&url)
         .header("Authorization", format!("Session {session}"))
-        .json(
-            &json!({"id": 2, "method": format!("model.{model}.search_count"),
-            "params": [[], {}]}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    count["result"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("a count: {count}"))
+        .json(&json!({"id": 2, "method": method, "params": params}));
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let reply: Value = request.send().await.unwrap().json().await.unwrap();
+    assert!(reply.get("error").is_none(), "{method}: {reply}");
+    reply["result"].clone()
+}
+
+/// Counts one model's records in the sandbox ERP.
+async fn erp_count(sandbox: &Sandbox, model: &str) -> u64 {
+    let count = erp_call(
+        sandbox,
+        &format!("model.{model}.search_count"),
+        json!([[], {}]),
+        None,
+    )
+    .await;
+    count.as_u64().unwrap_or_else(|| panic!("a count: {count}"))
 }
 
 /// Standard base64, enough for a session header.
@@ -246,6 +252,33 @@ async fn writes_are_counted_per_idempotency_key_and_reads_are_not() {
     );
     assert_eq!(sandbox.writes_by_key("key-2"), 1);
     assert_eq!(sandbox.writes_by_key("never-sent"), 0);
+}
+
+#[tokio::test]
+async fn one_key_counts_the_writes_of_both_systems() {
+    let sandbox = start(0, 1).await;
+    let web = WebStore::login(&sandbox).await;
+
+    web.query(
+        "mutation { createCustomer(input: {firstName: \"Bo\", lastName: \"Th\",
+            emailAddress: \"both@example.com\"}) { ... on Customer { id } } }",
+        json!({}),
+        Some("correction-7"),
+    )
+    .await;
+    erp_call(
+        &sandbox,
+        "model.party.party.create",
+        json!([[{"name": "Bo Th", "code": "BOTH-1"}], {}]),
+        Some("correction-7"),
+    )
+    .await;
+
+    assert_eq!(
+        sandbox.writes_by_key("correction-7"),
+        2,
+        "one correction pushed once to each system"
+    );
 }
 
 #[tokio::test]
