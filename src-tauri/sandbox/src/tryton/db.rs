@@ -101,6 +101,8 @@ pub(crate) struct Database {
     /// The moment of the call in progress: Tryton stamps a whole transaction alike.
     now: NaiveDateTime,
     undo: Vec<Undo>,
+    /// Whether a call is in progress, so changes are logged to be undone; seeding is not.
+    in_call: bool,
     /// The next value of each sequence.
     sequences: [i64; 2],
 }
@@ -177,6 +179,7 @@ impl Database {
             clock: now,
             now,
             undo: Vec::new(),
+            in_call: false,
             sequences: [1, 1],
         }
     }
@@ -204,10 +207,12 @@ impl Database {
         self.clock = wall.max(next);
         self.now = self.clock;
         self.undo.clear();
+        self.in_call = true;
     }
 
     pub fn commit(&mut self) {
         self.undo.clear();
+        self.in_call = false;
     }
 
     /// Undoes everything since [`Database::begin`].
@@ -224,16 +229,25 @@ impl Database {
                 Undo::Sequence(which, old) => self.sequences[which] = old,
             }
         }
+        self.in_call = false;
+    }
+
+    fn log(&mut self, step: Undo) {
+        if self.in_call {
+            self.undo.push(step);
+        }
     }
 
     fn put(&mut self, t: usize, id: i64, record: Record) {
         let old = self.tables[t].rows.insert(id, record);
-        self.undo.push(Undo::Row(t, id, old));
+        self.log(Undo::Row(t, id, old));
     }
 
     fn take(&mut self, t: usize, id: i64) -> Option<Record> {
         let old = self.tables[t].rows.remove(&id)?;
-        self.undo.push(Undo::Row(t, id, Some(old.clone())));
+        if self.in_call {
+            self.undo.push(Undo::Row(t, id, Some(old.clone())));
+        }
         Some(old)
     }
 
@@ -832,7 +846,7 @@ impl Database {
         written: NaiveDateTime,
     ) -> i64 {
         let id = self.tables[t].next_id;
-        self.undo.push(Undo::NextId(t, id));
+        self.log(Undo::NextId(t, id));
         self.tables[t].next_id = id + 1;
         let parents: Vec<(usize, usize, i64)> = self
             .inverses
@@ -858,18 +872,26 @@ impl Database {
     /// Adds `child` to (or removes it from) a parent's stored list of IDs. Parents that do
     /// not exist are left alone: SQLite does not enforce the reference either.
     fn link(&mut self, parent: usize, parent_id: i64, pos: usize, child: i64, add: bool) {
+        let edit = |ids: &[i64]| -> Val {
+            let mut ids = ids.to_vec();
+            if !add {
+                ids.retain(|id| *id != child);
+            } else if !ids.contains(&child) {
+                ids.push(child);
+            }
+            Val::Ids(ids.into_boxed_slice())
+        };
+        if !self.in_call {
+            // Seeding: nothing to undo, so the list changes where it is.
+            if let Some(record) = self.tables[parent].rows.get_mut(&parent_id) {
+                record.values[pos] = edit(record.values[pos].ids());
+            }
+            return;
+        }
         let Some(mut record) = self.row(parent, parent_id).cloned() else {
             return;
         };
-        let mut ids = record.values[pos].ids().to_vec();
-        if add {
-            if !ids.contains(&child) {
-                ids.push(child);
-            }
-        } else {
-            ids.retain(|id| *id != child);
-        }
-        record.values[pos] = Val::Ids(ids.into_boxed_slice());
+        record.values[pos] = edit(record.values[pos].ids());
         self.put(parent, parent_id, record);
     }
 
@@ -1281,9 +1303,7 @@ impl Database {
             };
         }
         self.fill_party_code(t, &mut record);
-        let id = self.insert_values(t, record.into_boxed_slice(), when, when);
-        self.undo.clear();
-        id
+        self.insert_values(t, record.into_boxed_slice(), when, when)
     }
 
     /// Hands out sale numbers to seeded sales the way `quote` does.
@@ -1293,7 +1313,7 @@ impl Database {
 
     fn next_in(&mut self, sequence: usize) -> String {
         let value = self.sequences[sequence];
-        self.undo.push(Undo::Sequence(sequence, value));
+        self.log(Undo::Sequence(sequence, value));
         self.sequences[sequence] = value + 1;
         value.to_string()
     }
