@@ -392,6 +392,7 @@ struct Identity {
 }
 
 /// A phone number in parts, so each system can write it its own way.
+#[derive(Clone)]
 struct PhoneNumber {
     country_code: &'static str,
     area: String,
@@ -747,11 +748,7 @@ fn variant_identity(identity: &Identity, rng: &mut Rng) -> Identity {
         country: identity.country,
         home,
         other: identity.other.clone(),
-        phone_digits: PhoneNumber {
-            country_code: identity.phone_digits.country_code,
-            area: identity.phone_digits.area.clone(),
-            local: identity.phone_digits.local.clone(),
-        },
+        phone_digits: identity.phone_digits.clone(),
     }
 }
 
