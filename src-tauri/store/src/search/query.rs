@@ -166,11 +166,26 @@ fn order_reading(text: &str) -> Option<OrderQuery> {
         .take_while(|c| !c.is_ascii_digit())
         .filter(|c| c.is_alphabetic())
         .count();
-    let plausible = plausible && letters_before_digits <= MAX_ORDER_PREFIX_LETTERS;
+    let plausible =
+        plausible && (letters_before_digits <= MAX_ORDER_PREFIX_LETTERS || is_random_code(bare));
     plausible.then(|| OrderQuery {
         key: keys::order_number_key(bare),
     })
 }
+
+/// A web store's random order code (Vendure's `VNGTNVUR8CW8AYXW`): one run of letters and
+/// digits, long, with letters after its first digit. A word followed by a number (an email's
+/// local part, `jamessmith12345`) has only digits after its first digit, so it is not one.
+fn is_random_code(text: &str) -> bool {
+    let length = text.chars().count();
+    let after_first_digit = text.chars().skip_while(|c| !c.is_ascii_digit());
+    (MIN_RANDOM_CODE_CHARS..=MAX_ORDER_CHARS).contains(&length)
+        && text.chars().all(|c| c.is_ascii_alphanumeric())
+        && after_first_digit.clone().any(|c| c.is_ascii_alphabetic())
+}
+
+/// The shortest random order code read as one; shorter runs are words or prefixed numbers.
+const MIN_RANDOM_CODE_CHARS: usize = 10;
 
 /// The longest system prefix an order number carries.
 const MAX_ORDER_PREFIX_LETTERS: usize = 5;
@@ -321,6 +336,27 @@ mod tests {
             classify("INV-12345", "US").order.is_some(),
             "a short prefix is decoration"
         );
+        assert_eq!(
+            classify("jamessmith12345", "US").order,
+            None,
+            "a word and a number run together"
+        );
+    }
+
+    #[test]
+    fn a_web_store_random_code_is_an_order_number() {
+        let cases = [
+            ("VNGTNVUR8CW8AYXW", "VNGTNVUR8CW8AYXW"),
+            ("vngtnvur8cw8ayxw", "VNGTNVUR8CW8AYXW"),
+            ("8CW8AYXWVNGTNVUR", "8CW8AYXWVNGTNVUR"),
+        ];
+        for (typed, key) in cases {
+            assert_eq!(
+                classify(typed, "US").order.map(|o| o.key).as_deref(),
+                Some(key),
+                "{typed}"
+            );
+        }
     }
 
     #[test]
