@@ -55,6 +55,8 @@ pub struct LoadedPerson {
     pub erp: Loaded,
     /// The Vendure customer ID.
     pub web: Loaded,
+    /// The name as the web store holds it.
+    pub web_name: String,
     pub web_email: String,
     pub erp_email: Option<String>,
     pub web_phone: Option<String>,
@@ -111,6 +113,7 @@ pub async fn load(
             LoadedPerson {
                 erp,
                 web,
+                web_name: person.web.full_name(),
                 web_email: person.web_email.clone(),
                 erp_email: person.erp_email.clone(),
                 web_phone: person.web_phone.clone(),
