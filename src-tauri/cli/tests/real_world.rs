@@ -368,4 +368,44 @@ async fn a_rep_works_on_real_systems_holding_febrl_people() {
             assert_eq!(hit, Some(owner), "person {number} by order {order}");
         }
     }
+
+    // A change made directly in Tryton shows after the next sync, saying where it came from.
+    let (number, person) = truth
+        .people
+        .iter()
+        .nth(count / 2)
+        .expect("people were loaded");
+    let party: i64 = person.erp.id.parse().expect("Tryton IDs are numbers");
+    let (tryton, _) = clients(&env);
+    tryton
+        .call(
+            "model.party.contact_mechanism.create",
+            vec![serde_json::json!([{"party": party, "type": "phone", "value": "02 9374 4000"}])],
+            None,
+        )
+        .await
+        .expect("adding a phone in Tryton");
+    concord(data_dir, &["sync"], None);
+    let customer = customers_by_record(data_dir)[&("tryton".to_owned(), person.erp.id.clone())];
+    let account = show(data_dir, customer);
+    let added = account["contacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["e164"] == "+61293744000")
+        .unwrap_or_else(|| panic!("person {number}'s new phone is on the account: {account}"));
+    assert_eq!(
+        added["sourceSystem"], "tryton",
+        "the phone says where it came from"
+    );
+    assert!(added["seenAt"].is_string(), "and since when: {added}");
+}
+
+/// The customer as `concord show --json` prints it.
+fn show(data_dir: &Path, customer: i64) -> serde_json::Value {
+    json(&concord(
+        data_dir,
+        &["show", &customer.to_string(), "--json"],
+        None,
+    ))
 }
