@@ -21,10 +21,12 @@
 pub mod address_form;
 mod cache;
 pub mod config;
+pub mod corrections;
 pub mod error;
 pub mod events;
 pub mod logging;
 pub mod lookup;
+pub mod roles;
 pub mod secrets;
 pub mod status;
 pub mod sync;
@@ -104,9 +106,7 @@ impl Service {
         let sync = SyncState::read(&self.cache().read()).context("reading the sync status")?;
         Ok(AppStatus {
             sync,
-            // TODO(outbox): count unconfirmed outbox entries once the outbox exists; with no
-            // outbox there is nothing waiting to be pushed.
-            pending_pushes: 0,
+            pending_pushes: self.pending_pushes()?,
             user: user.name.clone(),
             role: user.role,
         })
