@@ -18,6 +18,8 @@ pub enum ErrorCode {
     /// What was typed or sent cannot be used; the UI shows the message beside the input and
     /// keeps what was typed.
     InvalidInput,
+    /// The configured role may not do this; the UI says who may.
+    Forbidden,
     /// Something went wrong that the rep cannot fix; the UI shows the message and points to
     /// the log folder.
     Internal,
@@ -49,6 +51,10 @@ impl ServiceError {
 
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

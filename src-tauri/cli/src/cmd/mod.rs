@@ -10,8 +10,11 @@ mod bench_lookup;
 mod bench_match;
 mod bench_sync;
 mod connect;
+mod edit;
 mod lookup;
 mod match_cmd;
+mod outbox;
+mod push;
 mod sandbox;
 mod show;
 mod status;
@@ -49,6 +52,12 @@ pub enum Command {
     Lookup(lookup::Args),
     /// Show one merged account: account, contacts, addresses, orders, source records.
     Show(show::Args),
+    /// Correct a customer's address; the change is standardized, shown, saved and queued.
+    Edit(edit::Args),
+    /// Send queued corrections to the systems, or show what would be sent.
+    Push(push::Args),
+    /// Each correction's state in each system.
+    Outbox(outbox::Args),
     /// Run a benchmark: `concord bench match`.
     Bench(bench::Args),
     /// Run the sandbox ERP and web store on loopback: `concord sandbox serve`.
@@ -67,6 +76,9 @@ impl Command {
             Command::Bench(_) => "bench",
             Command::Lookup(_) => "lookup",
             Command::Show(_) => "show",
+            Command::Edit(_) => "edit",
+            Command::Push(_) => "push",
+            Command::Outbox(_) => "outbox",
             Command::Sandbox(_) => "sandbox",
         }
     }
@@ -81,6 +93,9 @@ impl Command {
             Command::Bench(args) => bench::run(args, ctx),
             Command::Lookup(args) => lookup::run(args, ctx),
             Command::Show(args) => show::run(args, ctx),
+            Command::Edit(args) => edit::run(args, ctx),
+            Command::Push(args) => push::run(args, ctx),
+            Command::Outbox(args) => outbox::run(args, ctx),
             Command::Sandbox(args) => sandbox::run(args, ctx),
         }
     }

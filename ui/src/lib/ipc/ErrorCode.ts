@@ -3,4 +3,4 @@
 /**
  * What the UI does with a failure.
  */
-export type ErrorCode = "notFound" | "invalidInput" | "internal";
+export type ErrorCode = "notFound" | "invalidInput" | "forbidden" | "internal";
