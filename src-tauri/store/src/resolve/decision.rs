@@ -534,6 +534,12 @@ pub fn decide(
                 }
             }
         }
+        // A colliding edit is about a held correction, whose fields are not all merged fields
+        // (an address line): the choice is recorded on the item for the corrections to apply.
+        // TODO(corrections): apply the chosen value of a held correction when its item is
+        // decided; the item, audit and undo are handled here.
+        (Action::Pick { field, .. }, "colliding_edit", _) if MergeField::parse(field).is_none() => {
+        }
         (Action::Pick { field, value }, "disagreement" | "colliding_edit", _) => {
             let customer = item.customer_id.ok_or_else(|| {
                 DecisionError::InvalidAction("this item is not about one customer".into())
@@ -548,7 +554,7 @@ pub fn decide(
                 params![customer, field.name(), value, item_id, now],
             )?;
         }
-        (Action::Keep, "disagreement" | "colliding_edit", _) => {}
+        (Action::Keep, "disagreement" | "colliding_edit" | "conflict", _) => {}
         (action, kind, _) => {
             return Err(DecisionError::InvalidAction(format!(
                 "{} is not a decision for a {kind} item",

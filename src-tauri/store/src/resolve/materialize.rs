@@ -64,6 +64,10 @@ pub fn materialize_customer(
     write_addresses(conn, customer_id, members, default_region)?;
     let orders_skipped = write_orders(conn, customer_id, members)?;
     write_provenance(conn, customer_id, &merged)?;
+    // Corrections the systems have not confirmed yet, and addresses kept as typed, win over
+    // the systems' copies until then.
+    crate::table::correction::overlay_corrections(conn, customer_id, now)
+        .context("putting back the corrections not yet confirmed")?;
     index::refresh_customer(conn, customer_id).context("indexing the customer")?;
 
     Ok(Materialized {

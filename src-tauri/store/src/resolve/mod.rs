@@ -25,6 +25,7 @@
 
 mod decision;
 mod materialize;
+pub mod provenance;
 mod records;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
