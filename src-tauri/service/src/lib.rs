@@ -26,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod logging;
 pub mod lookup;
+pub mod review;
 pub mod roles;
 pub mod secrets;
 pub mod status;
@@ -40,6 +41,7 @@ pub use cache::CACHE_FILE_NAME;
 pub use config::{Config, Paths, Role};
 pub use error::{ErrorCode, Result, ServiceError};
 pub use lookup::{CustomerView, LookupHit, LookupResults};
+pub use review::{ReviewDecision, ReviewDetail, ReviewSummary};
 pub use status::{AppStatus, SyncState};
 pub use sync::{SyncOptions, SyncSummary, SystemStatus};
 

@@ -112,6 +112,40 @@ pub struct CustomerView {
     pub orders: Vec<OrderView>,
     /// Each system's copy of this customer, with that system's ID.
     pub source_records: Vec<SourceRecordView>,
+    /// For each merged field: where the shown value came from, by which rule, and what the
+    /// other systems say. Empty for customers not built by resolving.
+    pub provenance: Vec<FieldProvenanceView>,
+}
+
+/// Where one field's shown value came from, and the differing values of other systems.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FieldProvenanceView {
+    /// `name`, `company`, `customer_type`, `price_level`, ...
+    pub field: String,
+    pub value: String,
+    /// The system it came from (`concord` for a value a supervisor typed).
+    pub system: String,
+    pub system_id: Option<String>,
+    pub changed_at: Option<String>,
+    /// `owner`, `most_recent`, `most_complete` or `supervisor_choice`.
+    pub rule: String,
+    /// The system that owns the field shows one value and another system holds a different
+    /// one: a review item asks a supervisor.
+    pub disagreement: bool,
+    pub others: Vec<OtherValueView>,
+}
+
+/// A value another system holds for a field.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OtherValueView {
+    pub system: String,
+    pub system_id: String,
+    pub value: String,
+    pub changed_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -147,6 +181,10 @@ pub struct ContactView {
     pub extension: Option<String>,
     /// Why the value could not be normalized, if it could not.
     pub problem: Option<String>,
+    /// The system this value came from, when it came from one.
+    pub source_system: Option<String>,
+    /// When it was first seen on that system's record.
+    pub seen_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -267,6 +305,9 @@ impl Service {
         let orders = order::for_customer(&conn, customer_id).context("reading orders")?;
         let records =
             source_record::for_customer(&conn, customer_id).context("reading source records")?;
+        let provenance = concord_store::resolve::provenance::for_customer(&conn, customer_id)
+            .context("reading where the values came from")?;
+        let origins = contact_origins(&conn, customer_id).context("reading contact origins")?;
 
         Ok(CustomerView {
             customer_id,
@@ -276,11 +317,62 @@ impl Service {
             family_name: c.family_name,
             suffix: c.suffix,
             account: account.map(account_view),
-            contacts: contacts.into_iter().map(contact_view).collect(),
+            contacts: contacts
+                .into_iter()
+                .map(|c| {
+                    let origin = origins.get(&c.id).cloned().unwrap_or_default();
+                    ContactView {
+                        source_system: origin.0,
+                        seen_at: origin.1,
+                        ..contact_view(c)
+                    }
+                })
+                .collect(),
             addresses: addresses.into_iter().map(address_view).collect(),
             orders: orders.into_iter().map(order_view).collect(),
             source_records: records.into_iter().map(source_record_view).collect(),
+            provenance: provenance.into_iter().map(provenance_view).collect(),
         })
+    }
+}
+
+/// A contact point's system and when it was first seen there.
+type Origin = (Option<String>, Option<String>);
+
+/// Per contact point of a customer: the system of its source record and when it was first
+/// seen there.
+fn contact_origins(
+    conn: &rusqlite::Connection,
+    customer_id: i64,
+) -> rusqlite::Result<std::collections::HashMap<i64, Origin>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, r.system, c.seen_at FROM contact_point c
+         LEFT JOIN source_record r ON r.id = c.source_record_id
+         WHERE c.customer_id = ?1",
+    )?;
+    let rows = stmt.query_map([customer_id], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    rows.collect()
+}
+
+fn provenance_view(p: concord_store::resolve::provenance::FieldProvenance) -> FieldProvenanceView {
+    FieldProvenanceView {
+        field: p.field,
+        value: p.value,
+        system: p.system,
+        system_id: p.system_id,
+        changed_at: p.changed_at,
+        rule: p.rule,
+        disagreement: p.disagreement,
+        others: p
+            .others
+            .into_iter()
+            .map(|o| OtherValueView {
+                system: o.system,
+                system_id: o.system_id,
+                value: o.value,
+                changed_at: o.at,
+            })
+            .collect(),
     }
 }
 
@@ -330,6 +422,8 @@ fn contact_view(c: contact_point::ContactPoint) -> ContactView {
         e164: c.e164,
         extension: c.extension,
         problem: c.problem,
+        source_system: None,
+        seen_at: None,
     }
 }
 

@@ -15,6 +15,7 @@ mod lookup;
 mod match_cmd;
 mod outbox;
 mod push;
+mod review;
 mod sandbox;
 mod show;
 mod status;
@@ -52,6 +53,8 @@ pub enum Command {
     Lookup(lookup::Args),
     /// Show one merged account: account, contacts, addresses, orders, source records.
     Show(show::Args),
+    /// The supervisor's review queue: list, show, decide, undo.
+    Review(review::Args),
     /// Correct a customer's address; the change is standardized, shown, saved and queued.
     Edit(edit::Args),
     /// Send queued corrections to the systems, or show what would be sent.
@@ -76,6 +79,7 @@ impl Command {
             Command::Bench(_) => "bench",
             Command::Lookup(_) => "lookup",
             Command::Show(_) => "show",
+            Command::Review(_) => "review",
             Command::Edit(_) => "edit",
             Command::Push(_) => "push",
             Command::Outbox(_) => "outbox",
@@ -93,6 +97,7 @@ impl Command {
             Command::Bench(args) => bench::run(args, ctx),
             Command::Lookup(args) => lookup::run(args, ctx),
             Command::Show(args) => show::run(args, ctx),
+            Command::Review(args) => review::run(args, ctx),
             Command::Edit(args) => edit::run(args, ctx),
             Command::Push(args) => push::run(args, ctx),
             Command::Outbox(args) => outbox::run(args, ctx),

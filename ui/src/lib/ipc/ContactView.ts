@@ -12,4 +12,12 @@ display: string, valueAsReceived: string, e164: string | null, extension: string
 /**
  * Why the value could not be normalized, if it could not.
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * The system this value came from, when it came from one.
+ */
+sourceSystem: string | null, 
+/**
+ * When it was first seen on that system's record.
+ */
+seenAt: string | null, };

@@ -2,6 +2,7 @@
 import type { AccountView } from "./AccountView";
 import type { AddressView } from "./AddressView";
 import type { ContactView } from "./ContactView";
+import type { FieldProvenanceView } from "./FieldProvenanceView";
 import type { OrderView } from "./OrderView";
 import type { SourceRecordView } from "./SourceRecordView";
 
@@ -20,4 +21,9 @@ orders: Array<OrderView>,
 /**
  * Each system's copy of this customer, with that system's ID.
  */
-sourceRecords: Array<SourceRecordView>, };
+sourceRecords: Array<SourceRecordView>, 
+/**
+ * For each merged field: where the shown value came from, by which rule, and what the
+ * other systems say. Empty for customers not built by resolving.
+ */
+provenance: Array<FieldProvenanceView>, };
