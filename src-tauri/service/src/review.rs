@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Result, ServiceError};
+use crate::events::Event;
 use crate::roles::{require, Permission};
 use crate::Service;
 
@@ -256,6 +257,8 @@ impl Service {
             .map_err(decision_error)?
         };
         tracing::info!(id, "review item decided");
+        // The open count on the status bar changed.
+        self.emit(Event::StatusChanged);
         let conn = self.cache().read();
         detail(&conn, &item)
     }
@@ -277,6 +280,7 @@ impl Service {
             .map_err(decision_error)?
         };
         tracing::info!(id, "review decision undone");
+        self.emit(Event::StatusChanged);
         let conn = self.cache().read();
         detail(&conn, &item)
     }

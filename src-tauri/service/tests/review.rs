@@ -219,3 +219,31 @@ fn the_account_view_says_where_each_value_came_from_and_what_the_other_system_sa
         "a supervisor is asked about it"
     );
 }
+
+/// Keeps every event the service emits.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<concord_service::events::Event>>);
+
+impl concord_service::events::EventSink for Recorder {
+    fn emit(&self, event: concord_service::events::Event) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+#[test]
+fn a_decision_and_its_undo_tell_the_status_bar_the_queue_changed() {
+    let (service, _dir) = service_with("supervisor", &shared_email());
+    let recorder = std::sync::Arc::new(Recorder::default());
+    service.set_event_sink(recorder.clone());
+    let id = service.review_list(None).unwrap()[0].id;
+
+    service.review_decide(id, &ReviewDecision::Link).unwrap();
+    service.review_undo(id).unwrap();
+
+    let events = recorder.0.lock().unwrap();
+    let changes = events
+        .iter()
+        .filter(|e| matches!(e, concord_service::events::Event::StatusChanged))
+        .count();
+    assert_eq!(changes, 2, "the open count changed twice: {events:?}");
+}

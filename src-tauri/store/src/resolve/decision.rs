@@ -428,14 +428,19 @@ fn pair_of(item: &ReviewItem) -> Result<(SourceKey, SourceKey), DecisionError> {
     }
 }
 
-fn current_fingerprint(conn: &Connection, key: &SourceKey) -> anyhow::Result<String> {
+/// The current fingerprint of every record that takes part in resolving.
+fn fingerprints(conn: &Connection) -> anyhow::Result<HashMap<SourceKey, String>> {
     let region = crate::table::cache_setting::default_region(conn)?;
     let (members, _) = records::load(conn)?;
     Ok(members
         .iter()
-        .find(|m| m.key() == *key)
-        .map(|m| records::fingerprint(&records::match_record(m, &region)))
-        .unwrap_or_default())
+        .map(|m| {
+            (
+                m.key(),
+                records::fingerprint(&records::match_record(m, &region)),
+            )
+        })
+        .collect())
 }
 
 /// Applies a supervisor's decision on an open review item, resolves what it concerns, and
@@ -472,6 +477,8 @@ pub fn decide(
     };
     let records = linked_records(&tx, &customers)?;
     let before = take_snapshot(&tx, &records)?;
+    let prints = fingerprints(&tx)?;
+    let print = |k: &SourceKey| prints.get(k).cloned().unwrap_or_default();
 
     match (action, item.kind.as_str(), &pair) {
         (Action::Link | Action::NotSamePerson, "uncertain_match", Some((a, b))) => {
@@ -486,8 +493,8 @@ pub fn decide(
                     left: a.clone(),
                     right: b.clone(),
                     verdict: verdict.into(),
-                    left_fingerprint: current_fingerprint(&tx, a)?,
-                    right_fingerprint: current_fingerprint(&tx, b)?,
+                    left_fingerprint: print(a),
+                    right_fingerprint: print(b),
                     review_item_id: Some(item_id),
                     decided_at: now.into(),
                 },
@@ -522,8 +529,8 @@ pub fn decide(
                     write_pair_decision(
                         &tx,
                         &PairDecision {
-                            left_fingerprint: current_fingerprint(&tx, &a)?,
-                            right_fingerprint: current_fingerprint(&tx, &b)?,
+                            left_fingerprint: print(&a),
+                            right_fingerprint: print(&b),
                             left: a,
                             right: b,
                             verdict: "apart".into(),
