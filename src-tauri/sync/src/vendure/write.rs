@@ -318,24 +318,36 @@ impl VendureClient {
         Ok(())
     }
 
+    /// The ID of the customer group called `name` (any case), paging through the groups:
+    /// not every server filters groups by name.
     async fn group_id(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        let query =
-            "query($name: String!) { customerGroups(options: {filter: {name: {eq: $name}}}) {
-            items { id name } } }";
-        let data = self
-            .query("customerGroups", query, json!({"name": name}))
-            .await?;
-        Ok(data
-            .pointer("/customerGroups/items")
-            .and_then(Value::as_array)
-            .and_then(|items| {
-                items.iter().find(|g| {
-                    g.get("name")
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                })
-            })
-            .and_then(|g| text(g, "id")))
+        const TAKE: u64 = 100;
+        let query = "query($skip: Int!, $take: Int!) {
+            customerGroups(options: {skip: $skip, take: $take}) { totalItems items { id name } } }";
+        let mut skip = 0;
+        loop {
+            let data = self
+                .query("customerGroups", query, json!({"skip": skip, "take": TAKE}))
+                .await?;
+            let list = &data["customerGroups"];
+            let items = list["items"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let found = items.iter().find(|g| {
+                g.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            });
+            if let Some(group) = found {
+                return Ok(text(group, "id"));
+            }
+            skip += items.len() as u64;
+            let total = list["totalItems"].as_u64().unwrap_or(0);
+            if items.is_empty() || skip >= total {
+                return Ok(None);
+            }
+        }
     }
 
     /// The customer's email and phone.
