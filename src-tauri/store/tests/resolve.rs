@@ -435,3 +435,47 @@ fn records_from_before_the_pull_sync_and_their_customers_are_left_alone() {
         "only the new customer is added"
     );
 }
+
+#[test]
+fn a_supervisors_pin_follows_its_customer_when_it_merges_into_another() {
+    let mut conn = cache();
+    pull(&conn, &guest("g-1"));
+    pull(
+        &conn,
+        &Record::web("g-2")
+            .name("M", "Gonzalez")
+            .email("m.g@other.example"),
+    );
+    resolve(&mut conn);
+    let survivor = customer_of(&conn, "vendure", "g-1").unwrap();
+    let retired = customer_of(&conn, "vendure", "g-2").unwrap();
+    assert_ne!(survivor, retired, "different people so far");
+    conn.execute(
+        "INSERT INTO pinned_value (customer_id, field, value, pinned_at)
+         VALUES (?1, 'job_title', 'Buyer', ?2)",
+        rusqlite::params![retired, T0],
+    )
+    .unwrap();
+
+    // The second record turns out to carry the first one's contact data.
+    pull(&conn, &guest("g-2"));
+    resolve(&mut conn);
+
+    assert_eq!(
+        customer_of(&conn, "vendure", "g-2"),
+        Some(survivor),
+        "now one customer"
+    );
+    let shown: Option<String> = conn
+        .query_row(
+            "SELECT job_title FROM account WHERE customer_id = ?1",
+            [survivor],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        shown.as_deref(),
+        Some("Buyer"),
+        "the supervisor's choice is not lost"
+    );
+}

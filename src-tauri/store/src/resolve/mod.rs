@@ -223,6 +223,22 @@ pub(crate) fn run(
     // with no records and goes.
     touched.extend(customers_without_records(conn)?);
 
+    // A customer whose records all joined another lives on in it: what a supervisor pinned
+    // on it, and the items about it, follow (a pin already set on the survivor wins).
+    for (old, new) in &result.stats.merged_ids {
+        let (old, new) = (old.0 as i64, new.0 as i64);
+        conn.execute(
+            "UPDATE OR IGNORE pinned_value SET customer_id = ?2 WHERE customer_id = ?1",
+            params![old, new],
+        )
+        .context("moving pinned values to the merged customer")?;
+        conn.execute(
+            "UPDATE review_item SET customer_id = ?2 WHERE customer_id = ?1",
+            params![old, new],
+        )
+        .context("moving review items to the merged customer")?;
+    }
+
     let mut existing: HashSet<i64> = existing_customers(conn, &touched)?;
     existing.retain(|c| !created.contains(c));
     let mut report = ResolveReport {
