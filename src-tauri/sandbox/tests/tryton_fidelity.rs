@@ -85,6 +85,13 @@ fn verdict(answer: &(u16, Value)) -> Value {
     json!({"status": status, "error": error.get(0), "message": error.get(1)})
 }
 
+/// A verdict with a record's name that differs between servers (a draft sale is named by its
+/// ID) replaced by a placeholder.
+fn verdict_naming(answer: &(u16, Value), name: &str, placeholder: &str) -> Value {
+    let text = verdict(answer).to_string().replace(name, placeholder);
+    serde_json::from_str(&text).expect("a verdict stays JSON")
+}
+
 fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -263,6 +270,169 @@ async fn answers(server: &Server, name: &str) -> Vec<(&'static str, Value)> {
         .call("model.party.party.delete", json!([[party], ctx]))
         .await;
     out.push(("a party used by a sale", verdict(&used)));
+    let early = server
+        .call("model.sale.sale.confirm", json!([[sale], ctx]))
+        .await;
+    let draft = format!("({sale})");
+    out.push((
+        "confirming a draft",
+        verdict_naming(&early, &draft, "(draft)"),
+    ));
+    let unaddressed = server
+        .call("model.sale.sale.quote", json!([[sale], ctx]))
+        .await;
+    out.push((
+        "quoting without addresses",
+        verdict_naming(&unaddressed, &draft, "(draft)"),
+    ));
+    let address = json!({"invoice_address": addresses[0], "shipment_address": addresses[0]});
+    server
+        .result("model.sale.sale.write", json!([[sale], address, ctx]))
+        .await;
+    server
+        .result("model.sale.sale.quote", json!([[sale], ctx]))
+        .await;
+    server
+        .result("model.sale.sale.confirm", json!([[sale], ctx]))
+        .await;
+    let confirmed = server
+        .result(
+            "model.sale.sale.read",
+            json!([[sale], ["state", "sale_date", "number"], ctx]),
+        )
+        .await;
+    out.push((
+        "a quoted and confirmed sale",
+        json!([
+            confirmed[0]["state"],
+            confirmed[0]["sale_date"].is_object(),
+            confirmed[0]["number"].is_string()
+        ]),
+    ));
+
+    out.extend(searches(server, name, &ctx).await);
+    out
+}
+
+/// Which of a few parties made for the purpose each search finds, and in what order.
+async fn searches(server: &Server, name: &str, ctx: &Value) -> Vec<(&'static str, Value)> {
+    let us = server
+        .result(
+            "model.country.country.search",
+            json!([[["code", "=", "US"]], ctx]),
+        )
+        .await[0]
+        .clone();
+    let mut made = Vec::new();
+    for (suffix, city) in [("b", "Boston"), ("A", "austin")] {
+        let values = json!({"name": format!("{name}{suffix}"), "code": format!("{name}{suffix}"),
+                            "addresses": [["create", [{"city": city, "country": us,
+                                                       "invoice": true}]]]});
+        made.push(
+            server
+                .result("model.party.party.create", json!([[values], ctx]))
+                .await[0]
+                .clone(),
+        );
+    }
+    let mine = json!(["name", "like", format!("{name}_")]);
+    let found = |ids: &Value| -> Value {
+        json!(ids
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| made.iter().position(|m| m == id))
+            .collect::<Vec<_>>())
+    };
+    let mut out = Vec::new();
+    for (question, model, domain) in [
+        (
+            "like ignores ASCII case",
+            "party.party",
+            json!([mine.clone(), ["name", "like", format!("{name}B")]]),
+        ),
+        (
+            "ilike",
+            "party.party",
+            json!([mine.clone(), ["name", "ilike", format!("{name}a")]]),
+        ),
+        (
+            "= is exact",
+            "party.party",
+            json!([mine.clone(), ["name", "=", format!("{name}B")]]),
+        ),
+        (
+            "!= through a many2one's name",
+            "party.address",
+            json!([
+                ["party.name", "!=", format!("{name}b")],
+                ["party.name", "like", format!("{name}_")]
+            ]),
+        ),
+        (
+            "a dotted ilike",
+            "party.party",
+            json!([mine.clone(), ["addresses.city", "ilike", "AUS%"]]),
+        ),
+        (
+            "OR of two leaves",
+            "party.party",
+            json!([
+                mine.clone(),
+                [
+                    "OR",
+                    ["addresses.city", "=", "Boston"],
+                    ["name", "=", format!("{name}A")]
+                ]
+            ]),
+        ),
+    ] {
+        let ids = server
+            .result(
+                &format!("model.{model}.search"),
+                json!([domain, 0, null, [["id", "ASC"]], ctx]),
+            )
+            .await;
+        let answer = match model {
+            "party.party" => found(&ids),
+            _ => json!(ids.as_array().map(Vec::len)),
+        };
+        out.push((question, answer));
+    }
+    let by_default = server
+        .result(
+            "model.party.party.search",
+            json!([[mine.clone()], 0, null, null, ctx]),
+        )
+        .await;
+    out.push(("parties in their default order", found(&by_default)));
+    let read = server
+        .result(
+            "model.party.party.read",
+            json!([
+                [made[0]],
+                [
+                    "active",
+                    "addresses.invoice",
+                    "addresses.delivery",
+                    "addresses.country.code",
+                    "categories"
+                ],
+                ctx
+            ]),
+        )
+        .await;
+    let address = &read[0]["addresses."][0];
+    out.push((
+        "booleans and dotted reads",
+        json!([
+            read[0]["active"],
+            read[0]["categories"],
+            address["invoice"],
+            address["delivery"],
+            address["country."]["code"]
+        ]),
+    ));
     out
 }
 

@@ -619,7 +619,16 @@ async fn deleting_a_party_takes_its_addresses_and_a_confirmed_sale_cannot_be_del
             json!({"name": "Gone", "addresses": [["create", [{"city": "Q"}]]]}),
         )
         .await;
-    let sale = rpc.create("sale.sale", json!({"party": party})).await;
+    let address = rpc
+        .search("party.address", json!([["party", "=", party]]))
+        .await[0];
+    let sale = rpc
+        .create(
+            "sale.sale",
+            json!({"party": party, "invoice_address": address,
+                   "lines": [["create", [{"type": "comment", "description": "call back"}]]]}),
+        )
+        .await;
     rpc.call("model.sale.sale.quote", json!([[sale]])).await;
     rpc.call("model.sale.sale.confirm", json!([[sale]])).await;
 

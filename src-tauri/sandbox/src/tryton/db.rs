@@ -349,6 +349,13 @@ impl Database {
             let joined: Vec<String> = parts.into_iter().flatten().collect();
             return Val::Text(joined.join(", ").into());
         }
+        if self.model(t).name == "sale.sale" {
+            // A draft has no number yet; Tryton names it by its ID in parentheses.
+            return match self.stored(t, record, "number") {
+                Val::Null => Val::Text(format!("({id})").into()),
+                number => number,
+            };
+        }
         let field = self.model(t).rec_name;
         match self.model(t).kind_of(field) {
             Some(Kind::Many2One(_)) => self.related(t, record, field, "rec_name"),
@@ -1231,13 +1238,22 @@ impl Database {
 
     // ----- the sale workflow -----
 
-    /// Moves sales in state `from` to `to`, as Tryton's workflow buttons do; sales in any
-    /// other state are left alone, as Tryton's transitions skip them.
-    pub fn transition(&mut self, ids: &[i64], from: &[&str], to: &str) -> Result<()> {
+    /// Presses a sale's workflow button (`quote`, `confirm`, `cancel`, `draft`), with the
+    /// checks Tryton 8.0 makes: a button not available in the sale's state is refused, and a
+    /// quote needs lines, an invoice address and, for goods, a shipment address.
+    pub fn press(&mut self, ids: &[i64], button: &str) -> Result<()> {
         let t = self.by_name["sale.sale"];
-        let (state_pos, _) = self.model(t).field("state").expect("schema");
-        let (number_pos, _) = self.model(t).field("number").expect("schema");
-        let (date_pos, _) = self.model(t).field("sale_date").expect("schema");
+        let (from, to): (&[&str], &str) = match button {
+            "quote" => (&["draft"], "quotation"),
+            "confirm" => (&["quotation"], "confirmed"),
+            "cancel" => (&["draft", "quotation"], "cancelled"),
+            "draft" => (&["quotation", "cancelled"], "draft"),
+            other => return Err(AppError::named(format!("no sale button {other}"))),
+        };
+        let to = schema::SALE_STATES
+            .iter()
+            .find(|state| **state == to)
+            .expect("every target is a sale state");
         let missing: Vec<String> = ids
             .iter()
             .filter(|id| self.row(t, **id).is_none())
@@ -1251,18 +1267,48 @@ impl Database {
         }
         for id in ids {
             let mut record = self.row(t, *id).cloned().expect("checked above");
-            let state = record.values[state_pos]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if !from.contains(&state.as_str()) {
-                continue;
+            let name = match self.stored(t, &record, "number") {
+                Val::Text(number) => number.to_string(),
+                _ => format!("({id})"),
+            };
+            let state = self.stored(t, &record, "state");
+            let lines = self.stored(t, &record, "lines");
+            let refused = !from.contains(&state.as_str().unwrap_or_default())
+                || (button == "quote" && lines.ids().is_empty());
+            if refused {
+                return Err(AppError::user(format!(
+                    "You can not call \"{button}\" on \"{name}\" of \"Sale\"."
+                )));
             }
-            record.values[state_pos] = Val::text(to);
-            if to == "quotation" && record.values[number_pos].is_null() {
+            if button == "quote" {
+                let lt = self.by_name["sale.line"];
+                let ships_goods = lines
+                    .ids()
+                    .iter()
+                    .filter_map(|l| self.row(lt, *l))
+                    .any(|l| {
+                        !self.stored(lt, l, "product").is_null()
+                            && self.stored(lt, l, "type").as_str() == Some("line")
+                    });
+                for (field, label, needed) in [
+                    ("invoice_address", "an invoice address", true),
+                    ("shipment_address", "a shipment address", ships_goods),
+                ] {
+                    if needed && self.stored(t, &record, field).is_null() {
+                        return Err(AppError::user(format!(
+                            "To get a quote for sale \"{name}\" you must enter {label}."
+                        )));
+                    }
+                }
+            }
+            let (state_pos, _) = self.model(t).field("state").expect("schema");
+            let (number_pos, _) = self.model(t).field("number").expect("schema");
+            let (date_pos, _) = self.model(t).field("sale_date").expect("schema");
+            record.values[state_pos] = Val::Sym(to);
+            if button == "quote" && record.values[number_pos].is_null() {
                 record.values[number_pos] = Val::Text(self.next_in(SALE_NUMBER).into());
             }
-            if to == "confirmed" && record.values[date_pos].is_null() {
+            if button == "confirm" && record.values[date_pos].is_null() {
                 record.values[date_pos] = Val::Date(self.now.date());
             }
             record.written = self.now;

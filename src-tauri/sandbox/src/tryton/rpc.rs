@@ -359,14 +359,7 @@ fn write_method(
             Ok(Value::Null)
         }
         button => {
-            let ids = ids_param(params, 0)?;
-            let (from, to): (&[&str], &str) = match button {
-                "quote" => (&["draft"], "quotation"),
-                "confirm" => (&["quotation"], "confirmed"),
-                "cancel" => (&["draft", "quotation"], "cancelled"),
-                _ => (&["quotation", "cancelled"], "draft"),
-            };
-            db.transition(&ids, from, to)?;
+            db.press(&ids_param(params, 0)?, button)?;
             Ok(Value::Null)
         }
     }
