@@ -56,19 +56,14 @@ impl SyncState {
                 last_success_at: failed.last_success_at.clone(),
             };
         }
-        let successes: Vec<&String> = systems
+        // The cache is as fresh as its stalest system; one never synced tells nothing yet.
+        match systems
             .iter()
             .filter_map(|s| s.last_success_at.as_ref())
-            .collect();
-        if successes.is_empty() || successes.len() < systems.len() {
-            // A system attempted but never finished tells nothing about freshness.
-            if let Some(at) = successes.into_iter().min() {
-                return SyncState::Synced { at: at.clone() };
-            }
-            return SyncState::NeverSynced;
-        }
-        SyncState::Synced {
-            at: successes.into_iter().min().cloned().unwrap_or_default(),
+            .min()
+        {
+            Some(at) => SyncState::Synced { at: at.clone() },
+            None => SyncState::NeverSynced,
         }
     }
 

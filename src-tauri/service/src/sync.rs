@@ -217,6 +217,20 @@ impl Service {
         if configured.is_empty() {
             return Ok((self.embedded_systems()?, true));
         }
+        for kind in [SystemKind::Tryton, SystemKind::Vendure] {
+            let named: Vec<&str> = configured
+                .iter()
+                .filter(|s| s.kind == kind)
+                .map(|s| s.name.as_str())
+                .collect();
+            if named.len() > 1 {
+                return Err(ServiceError::invalid_input(format!(
+                    "{} in {} are all {kind} systems; the cache keeps one system of each kind",
+                    named.join(", "),
+                    self.paths().config_file().display()
+                )));
+            }
+        }
         let secrets = self.secrets();
         let mut systems = Vec::new();
         for system in configured {
