@@ -4,8 +4,16 @@
 //! Register a new command here, in `main.rs`'s `generate_handler!`, give it an `allow-`
 //! permission in `src-tauri/permissions/commands.toml`, and grant that in tauri.conf.json.
 
-use concord_service::{AppStatus, CustomerView, LookupResults, Result, Service, ServiceError};
+use concord_service::address_form::{AddressForm, CountryChoice};
+use concord_service::corrections::{CorrectionRequest, HistoryEntry, Preview, Submitted};
+use concord_service::review::ReviewState;
+use concord_service::{
+    AppStatus, CustomerView, LookupResults, Result, ReviewDecision, ReviewDetail, ReviewSummary,
+    Service, ServiceError, SystemStatus,
+};
 use tauri::State;
+
+use crate::PendingScreenPop;
 
 /// What the status bar shows.
 #[tauri::command]
@@ -27,6 +35,89 @@ pub async fn lookup(
 #[tauri::command]
 pub async fn show(service: State<'_, Service>, customer_id: i64) -> Result<CustomerView> {
     off_main_thread(&service, move |s| s.show(customer_id)).await
+}
+
+/// The address form of a country, for the address editor.
+#[tauri::command]
+pub async fn address_form(service: State<'_, Service>, country: String) -> Result<AddressForm> {
+    off_main_thread(&service, move |s| s.address_form(&country)).await
+}
+
+/// Every country an address can be entered for, for the editor's country list.
+#[tauri::command]
+pub async fn address_countries(service: State<'_, Service>) -> Result<Vec<CountryChoice>> {
+    off_main_thread(&service, |s| Ok(s.address_countries())).await
+}
+
+/// The lookup a screen pop asked for that the window has not shown yet; each is handed out
+/// once.
+#[tauri::command]
+pub fn take_screen_pop(pending: State<'_, PendingScreenPop>) -> Result<Option<String>> {
+    Ok(pending.0.lock().unwrap_or_else(|p| p.into_inner()).take())
+}
+
+/// Where each connected system stands, for the status bar and the settings.
+#[tauri::command]
+pub async fn sync_status(service: State<'_, Service>) -> Result<Vec<SystemStatus>> {
+    off_main_thread(&service, Service::sync_status).await
+}
+
+/// What a correction would change, in Concord and in each system; nothing is saved.
+#[tauri::command]
+pub async fn preview_correction(
+    service: State<'_, Service>,
+    request: CorrectionRequest,
+) -> Result<Preview> {
+    off_main_thread(&service, move |s| s.preview_correction(&request)).await
+}
+
+/// Makes a correction and queues its pushes; the background schedule sends them.
+#[tauri::command]
+pub async fn submit_correction(
+    service: State<'_, Service>,
+    request: CorrectionRequest,
+) -> Result<Submitted> {
+    off_main_thread(&service, move |s| s.submit_correction(&request)).await
+}
+
+/// A customer's corrections with each system's push state.
+#[tauri::command]
+pub async fn correction_history(
+    service: State<'_, Service>,
+    customer_id: i64,
+) -> Result<Vec<HistoryEntry>> {
+    off_main_thread(&service, move |s| s.correction_history(customer_id)).await
+}
+
+/// The review queue: items in `state`.
+#[tauri::command]
+pub async fn review_list(
+    service: State<'_, Service>,
+    state: ReviewState,
+) -> Result<Vec<ReviewSummary>> {
+    off_main_thread(&service, move |s| s.review_list(Some(state))).await
+}
+
+/// One review item with its evidence.
+#[tauri::command]
+pub async fn review_show(service: State<'_, Service>, id: i64) -> Result<ReviewDetail> {
+    off_main_thread(&service, move |s| s.review_show(id)).await
+}
+
+/// A supervisor's decision on an item; the service refuses it for any other role.
+#[tauri::command]
+pub async fn review_decide(
+    service: State<'_, Service>,
+    id: i64,
+    decision: ReviewDecision,
+) -> Result<ReviewDetail> {
+    off_main_thread(&service, move |s| s.review_decide(id, &decision)).await
+}
+
+/// Undoes a decision; supervisors only, checked by the service.
+#[tauri::command]
+pub async fn review_undo(service: State<'_, Service>, id: i64) -> Result<ReviewDetail> {
+    off_main_thread(&service, move |s| s.review_undo(id)).await
 }
 
 /// Runs a service operation on Tauri's blocking pool with its own handle to the service.
