@@ -60,6 +60,7 @@ const ada: CustomerView = {
       normalized: {},
     },
   ],
+  provenance: [],
 };
 
 function fakeBackend(overrides: Partial<Backend> = {}): Backend {

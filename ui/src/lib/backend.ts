@@ -8,31 +8,55 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
 import type { AddressForm } from "./ipc/AddressForm";
+import type { AddressInput } from "./ipc/AddressInput";
 import type { AddressView } from "./ipc/AddressView";
 import type { AppStatus } from "./ipc/AppStatus";
+import type { CorrectionRequest } from "./ipc/CorrectionRequest";
 import type { CountryChoice } from "./ipc/CountryChoice";
 import type { CustomerView } from "./ipc/CustomerView";
 import type { ErrorCode } from "./ipc/ErrorCode";
+import type { Event } from "./ipc/Event";
+import type { HistoryEntry } from "./ipc/HistoryEntry";
 import type { LookupHit } from "./ipc/LookupHit";
 import type { LookupResults } from "./ipc/LookupResults";
+import type { Preview } from "./ipc/Preview";
+import type { ReviewDecision } from "./ipc/ReviewDecision";
+import type { ReviewDetail } from "./ipc/ReviewDetail";
+import type { ReviewState } from "./ipc/ReviewState";
+import type { ReviewSummary } from "./ipc/ReviewSummary";
 import type { ServiceError } from "./ipc/ServiceError";
+import type { Submitted } from "./ipc/Submitted";
+import type { SystemStatus } from "./ipc/SystemStatus";
 
 export type {
   AddressForm,
+  AddressInput,
   AddressView,
   AppStatus,
+  CorrectionRequest,
   CountryChoice,
   CustomerView,
   ErrorCode,
+  Event,
+  HistoryEntry,
   LookupHit,
   LookupResults,
+  Preview,
+  ReviewDecision,
+  ReviewDetail,
+  ReviewState,
+  ReviewSummary,
   ServiceError,
+  Submitted,
+  SystemStatus,
 };
 
 /** Something the backend tells the UI without being asked. */
 export type BackendEvent =
   /** Telephony software opened `concord://lookup?...`: look this text up. */
-  { kind: "screenPop"; query: string };
+  | { kind: "screenPop"; query: string }
+  /** The service reported progress or a change the status bar shows. */
+  | { kind: "service"; event: Event };
 
 /** What the UI can ask of the backend. */
 export interface Backend {
@@ -45,6 +69,22 @@ export interface Backend {
   addressForm(country: string): Promise<AddressForm>;
   /** Every country an address can be entered for, by name. */
   addressCountries(): Promise<CountryChoice[]>;
+  /** Where each connected system stands. */
+  syncStatus(): Promise<SystemStatus[]>;
+  /** What a correction would change, in Concord and in each system; nothing is saved. */
+  previewCorrection(request: CorrectionRequest): Promise<Preview>;
+  /** Makes the correction and queues its pushes. */
+  submitCorrection(request: CorrectionRequest): Promise<Submitted>;
+  /** A customer's corrections, newest first, with each system's push state. */
+  correctionHistory(customerId: number): Promise<HistoryEntry[]>;
+  /** The review queue, newest first: items in `state`. */
+  reviewList(state: ReviewState): Promise<ReviewSummary[]>;
+  /** One review item with its evidence. */
+  reviewShow(id: number): Promise<ReviewDetail>;
+  /** Decides an open item (supervisors only). */
+  reviewDecide(id: number, decision: ReviewDecision): Promise<ReviewDetail>;
+  /** Undoes the decision on an item, which is open again (supervisors only). */
+  reviewUndo(id: number): Promise<ReviewDetail>;
   /** The lookup the app was started for (a screen pop), once; null after that. */
   takeScreenPop(): Promise<string | null>;
   /** Calls `listener` with every event until the returned function is called. */
@@ -52,9 +92,12 @@ export interface Backend {
 }
 
 /** The names the desktop shell emits its events under. */
-export const EVENT_NAMES = { screenPop: "concord://screen-pop" } as const;
+export const EVENT_NAMES = {
+  screenPop: "concord://screen-pop",
+  service: "concord://event",
+} as const;
 
-const ERROR_CODES: readonly ErrorCode[] = ["notFound", "invalidInput", "internal"];
+const ERROR_CODES: readonly ErrorCode[] = ["notFound", "invalidInput", "forbidden", "internal"];
 
 /** A failed backend command, with the code the UI branches on. */
 export class BackendError extends Error implements ServiceError {
@@ -124,10 +167,19 @@ export const tauriBackend: Backend = {
   show: (customerId) => call<CustomerView>("show", { customerId }),
   addressForm: (country) => call<AddressForm>("address_form", { country }),
   addressCountries: () => call<CountryChoice[]>("address_countries"),
+  syncStatus: () => call<SystemStatus[]>("sync_status"),
+  previewCorrection: (request) => call<Preview>("preview_correction", { request }),
+  submitCorrection: (request) => call<Submitted>("submit_correction", { request }),
+  correctionHistory: (customerId) => call<HistoryEntry[]>("correction_history", { customerId }),
+  reviewList: (state) => call<ReviewSummary[]>("review_list", { state }),
+  reviewShow: (id) => call<ReviewDetail>("review_show", { id }),
+  reviewDecide: (id, decision) => call<ReviewDetail>("review_decide", { id, decision }),
+  reviewUndo: (id) => call<ReviewDetail>("review_undo", { id }),
   takeScreenPop: () => call<string | null>("take_screen_pop"),
   subscribe(listener) {
     const stops = [
       listenTo<string>(EVENT_NAMES.screenPop, (query) => listener({ kind: "screenPop", query })),
+      listenTo<Event>(EVENT_NAMES.service, (event) => listener({ kind: "service", event })),
     ];
     return () => stops.forEach((stop) => stop());
   },

@@ -6,12 +6,18 @@
 
 import type {
   AddressForm,
+  AddressInput,
   AppStatus,
   Backend,
   BackendEvent,
+  CorrectionRequest,
   CountryChoice,
   CustomerView,
+  HistoryEntry,
   LookupHit,
+  Preview,
+  ReviewDetail,
+  SystemStatus,
 } from "./backend";
 import { BackendError } from "./backend";
 import addressForms from "./fixtures/address-forms.json";
@@ -48,6 +54,8 @@ export const DEMO_CUSTOMERS: CustomerView[] = [
         e164: "+15550100142",
         extension: null,
         problem: null,
+        sourceSystem: "vendure",
+        seenAt: "2026-11-02T15:04:00Z",
       },
       {
         id: 12,
@@ -58,6 +66,8 @@ export const DEMO_CUSTOMERS: CustomerView[] = [
         e164: null,
         extension: null,
         problem: null,
+        sourceSystem: "vendure",
+        seenAt: "2026-11-02T15:04:00Z",
       },
     ],
     addresses: [
@@ -124,6 +134,35 @@ export const DEMO_CUSTOMERS: CustomerView[] = [
         normalized: {},
       },
     ],
+    provenance: [
+      {
+        field: "price_level",
+        value: "B",
+        system: "tryton",
+        systemId: "P-0007",
+        changedAt: "2026-11-20T12:00:00Z",
+        rule: "owner",
+        disagreement: true,
+        others: [
+          {
+            system: "vendure",
+            systemId: "41",
+            value: "A",
+            changedAt: "2026-11-28T08:30:00Z",
+          },
+        ],
+      },
+      {
+        field: "name",
+        value: "Ada Lovelace",
+        system: "vendure",
+        systemId: "41",
+        changedAt: "2026-11-02T15:04:00Z",
+        rule: "most_recent",
+        disagreement: false,
+        others: [],
+      },
+    ],
   },
   {
     customerId: 2,
@@ -137,6 +176,85 @@ export const DEMO_CUSTOMERS: CustomerView[] = [
     addresses: [],
     orders: [],
     sourceRecords: [],
+    provenance: [],
+  },
+];
+
+/** One item of each kind a supervisor meets. */
+export const DEMO_REVIEW: ReviewDetail[] = [
+  {
+    summary: {
+      id: 101,
+      kind: "uncertainMatch",
+      state: "open",
+      customerId: 1,
+      customerName: "Ada Lovelace",
+      headline: "Web store 41 and ERP P-0007 may be the same customer",
+      createdAt: "2026-12-02T09:00:00Z",
+      decidedBy: null,
+      decidedAt: null,
+    },
+    matchEvidence: {
+      left: { system: "vendure", systemId: "41", sourceRecordId: 1 },
+      right: { system: "tryton", systemId: "P-0007", sourceRecordId: 2 },
+      priorBits: -9.2,
+      fields: [
+        { field: "name", level: "one edit", left: "Ada Lovelace", right: "Ada Lovlace", bits: 6.1, frequencyAdjusted: false },
+        { field: "phone", level: "exact", left: "+15550100142", right: "+15550100142", bits: 9.8, frequencyAdjusted: true },
+        { field: "postcode", level: "different", left: "97201", right: "97301", bits: -2.4, frequencyAdjusted: false },
+      ],
+      totalBits: 4.3,
+      probability: 0.95,
+    },
+    disagreement: null,
+    subject: {},
+    evidence: {},
+    decision: null,
+    actions: ["link", "notSamePerson"],
+  },
+  {
+    summary: {
+      id: 102,
+      kind: "disagreement",
+      state: "open",
+      customerId: 1,
+      customerName: "Ada Lovelace",
+      headline: "Price level: ERP says B, web store says A",
+      createdAt: "2026-12-02T09:05:00Z",
+      decidedBy: null,
+      decidedAt: null,
+    },
+    matchEvidence: null,
+    disagreement: {
+      field: "price_level",
+      shown: { value: "B", system: "tryton", systemId: "P-0007", at: "2026-11-20T12:00:00Z" },
+      others: [{ value: "A", system: "vendure", systemId: "41", at: "2026-11-28T08:30:00Z" }],
+    },
+    subject: {},
+    evidence: {},
+    decision: null,
+    actions: ["keep", "pick"],
+  },
+  {
+    summary: {
+      id: 103,
+      kind: "collidingEdit",
+      state: "open",
+      customerId: 2,
+      customerName: "Grace Hopper",
+      headline: "Two changes to the same address",
+      createdAt: "2026-12-02T09:10:00Z",
+      decidedBy: null,
+      decidedAt: null,
+    },
+    matchEvidence: null,
+    disagreement: null,
+    subject: {},
+    evidence: {
+      fields: [{ field: "line1", base: "1 Navy Way", ours: "1 NAVY WAY STE 2", theirs: "10 Navy Way" }],
+    },
+    decision: null,
+    actions: [],
   },
 ];
 
@@ -150,6 +268,10 @@ const DEMO_STATUS: AppStatus = {
 export interface FakeOptions {
   customers?: CustomerView[];
   status?: AppStatus;
+  systems?: SystemStatus[];
+  /** How long each system takes to confirm a push; pushes stay queued when null. */
+  confirmAfterMs?: number | null;
+  review?: ReviewDetail[];
   /** What takeScreenPop hands over once. */
   screenPop?: string | null;
 }
@@ -163,6 +285,20 @@ export function createFakeBackend(options: FakeOptions = {}): Backend & {
   let pendingPop = options.screenPop ?? null;
   const listeners = new Set<(event: BackendEvent) => void>();
   const forms = addressForms as Record<string, AddressForm>;
+  const history = new Map<number, HistoryEntry[]>();
+  let corrections = 0;
+  const review = structuredClone(options.review ?? DEMO_REVIEW);
+  const item = (id: number) => {
+    const found = review.find((r) => r.summary.id === id);
+    if (!found) throw new BackendError("notFound", `No review item ${id}.`);
+    return found;
+  };
+  const supervisor = () => {
+    if ((options.status ?? DEMO_STATUS).role !== "supervisor") {
+      throw new BackendError("forbidden", "Only a supervisor decides review items.");
+    }
+  };
+  const emit = (event: BackendEvent) => listeners.forEach((listener) => listener(event));
 
   return {
     appStatus: () => Promise.resolve(options.status ?? DEMO_STATUS),
@@ -205,6 +341,85 @@ export function createFakeBackend(options: FakeOptions = {}): Backend & {
         (countries as CountryChoice[]).filter((c) => forms[c.code] !== undefined),
       ),
 
+    syncStatus: () => Promise.resolve(structuredClone(options.systems ?? [])),
+
+    previewCorrection: (request) => Promise.resolve(preview(request)),
+
+    submitCorrection(request) {
+      const shown = preview(request);
+      const correctionId = `fake-${++corrections}`;
+      const at = new Date().toISOString();
+      const entry: HistoryEntry = {
+        correctionId,
+        kind: "edit_address",
+        actor: (options.status ?? DEMO_STATUS).user,
+        at,
+        changes: shown.local,
+        keepAsEntered:
+          request.change.kind === "editAddress" ? request.change.keepAsEntered : null,
+        state: "active",
+        reverts: null,
+        systems: shown.systems.map((target, i) => ({
+          id: corrections * 10 + i,
+          correctionId,
+          customerId: request.customerId,
+          system: target.system,
+          operation: "update_address",
+          state: "queued",
+          error: null,
+          attempts: 0,
+          changes: target.changes,
+          createdAt: at,
+          updatedAt: at,
+        })),
+      };
+      history.set(request.customerId, [entry, ...(history.get(request.customerId) ?? [])]);
+      const delay = options.confirmAfterMs === undefined ? 300 : options.confirmAfterMs;
+      if (delay !== null) {
+        setTimeout(() => {
+          entry.systems.forEach((push) => (push.state = "confirmed"));
+          emit({ kind: "service", event: { kind: "statusChanged" } });
+        }, delay);
+      }
+      return Promise.resolve({ correctionId, preview: shown, state: "queued", reviewItemId: null });
+    },
+
+    correctionHistory: (customerId) =>
+      Promise.resolve(structuredClone(history.get(customerId) ?? [])),
+
+    reviewList: (state) =>
+      Promise.resolve(
+        review.filter((r) => r.summary.state === state).map((r) => structuredClone(r.summary)),
+      ),
+
+    reviewShow: (id) => attempt(() => structuredClone(item(id))),
+
+    reviewDecide: (id, decision) =>
+      attempt(() => {
+        supervisor();
+        const found = item(id);
+        if (found.summary.state !== "open") {
+          throw new BackendError("invalidInput", `Review item ${id} is already decided.`);
+        }
+        found.summary.state = "decided";
+        found.summary.decidedBy = (options.status ?? DEMO_STATUS).user;
+        found.summary.decidedAt = new Date().toISOString();
+        found.decision = decision;
+        return structuredClone(found);
+      }),
+
+    reviewUndo: (id) =>
+      attempt(() => {
+        supervisor();
+        const found = item(id);
+        if (found.summary.state !== "decided") {
+          throw new BackendError("invalidInput", `Review item ${id} has no decision to undo.`);
+        }
+        found.summary.state = "open";
+        found.decision = null;
+        return structuredClone(found);
+      }),
+
     takeScreenPop() {
       const pop = pendingPop;
       pendingPop = null;
@@ -216,10 +431,66 @@ export function createFakeBackend(options: FakeOptions = {}): Backend & {
       return () => listeners.delete(listener);
     },
 
-    emit(event) {
-      listeners.forEach((listener) => listener(event));
-    },
+    emit,
   };
+
+  /** A stand-in for the standardizer: capitals and the USPS abbreviations reps meet most. */
+  function preview(request: CorrectionRequest): Preview {
+    if (request.change.kind !== "editAddress") {
+      throw new BackendError("invalidInput", "The fake backend only corrects addresses.");
+    }
+    const typed = request.change.address;
+    const short = (text: string | null) =>
+      text === null
+        ? null
+        : text
+            .toUpperCase()
+            .replace(/\bSTREET\b/g, "ST")
+            .replace(/\bSUITE\b/g, "STE")
+            .replace(/\bAVENUE\b/g, "AVE")
+            .replace(/[.,]/g, "");
+    const standardized: AddressInput = {
+      ...typed,
+      line1: short(typed.line1) ?? "",
+      line2: short(typed.line2),
+      city: short(typed.city),
+      region: short(typed.region),
+    };
+    const keep = request.change.keepAsEntered !== null;
+    const chosen = keep ? typed : standardized;
+    const seen = request.seen ?? {};
+    const local = (Object.keys(chosen) as Array<keyof AddressInput>)
+      .filter((field) => (seen[field] ?? "") !== (chosen[field] ?? ""))
+      .map((field) => ({ field, from: seen[field] || null, to: chosen[field] || null }));
+    return {
+      address: {
+        typed,
+        standardized,
+        verdict: "standardized",
+        reason: null,
+        changes: [],
+        chosen,
+        keptAsEntered: keep,
+      },
+      local,
+      systems: ["tryton", "vendure"].map((system) => ({
+        system,
+        record: system === "tryton" ? "party 7" : "customer 41",
+        changes: local,
+        notSent: local.length === 0 ? "nothing changes there" : null,
+      })),
+      collisions: [],
+    };
+  }
+}
+
+/** Runs `work` as a backend call: a thrown BackendError becomes a rejection. */
+function attempt<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 function hit(c: CustomerView, field: LookupHit["matchedField"], value: string): LookupHit {
