@@ -1,47 +1,109 @@
 //! Customer-service scenarios 2, 3, 4, 7 and 8 (../shared/scenarios.md), through the sandbox's
 //! own protocols, a pull and matching: what a rep would see in the merged account.
 //!
-//! TODO(sync): run the scenarios that name both systems against the real Tryton and Vendure
-//! too (target/systems/env), as the connector contracts do; they run on the sandbox only.
+//! Scenario 7 (a default switched in the ERP) and scenario 8 run against the real Tryton and
+//! Vendure too, started by `tests/systems/up` (see `common`).
+//!
+//! TODO(sync): run scenarios 2, 3 and 4 against the real systems as well; they need the same
+//! real-system world with orders placed through the real Vendure.
 
+mod common;
 mod pull_support;
 
 use std::path::{Path, PathBuf};
 
 use concord_sandbox::Sandbox;
+use concord_store::table::sync_cursor;
+use concord_sync::mapping::Mapping;
+use concord_sync::pull::plan::Position;
+use concord_sync::pull::{self, PullOptions, Source, SystemPull};
 use concord_sync::tryton::{TrytonClient, TrytonSettings};
 use concord_sync::vendure::{VendureClient, VendureSettings};
-use pull_support::{count, sandbox, sync};
+use pull_support::{count, quick_retries, resolve, sandbox};
 use serde_json::{json, Value};
 
 struct World {
-    sandbox: Sandbox,
+    _sandbox: Option<Sandbox>,
     _dir: tempfile::TempDir,
     cache: PathBuf,
+    tryton: TrytonSettings,
+    vendure: VendureSettings,
     web: VendureClient,
     erp: TrytonClient,
+    /// A prefix that makes this run's names its own on a shared real system.
+    tag: String,
+}
+
+fn world_of(tryton: TrytonSettings, vendure: VendureSettings, sandbox: Option<Sandbox>) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    World {
+        web: VendureClient::new(vendure.clone()).unwrap(),
+        erp: TrytonClient::new(tryton.clone()).unwrap(),
+        cache: dir.path().join("cache.sqlite"),
+        _dir: dir,
+        _sandbox: sandbox,
+        tryton,
+        vendure,
+        tag: common::unique("t"),
+    }
 }
 
 async fn world() -> World {
     let sandbox = sandbox(0, 1).await;
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache.sqlite");
     let v = sandbox.vendure();
     let t = sandbox.tryton();
-    World {
-        web: VendureClient::new(VendureSettings::new(v.url, v.username, v.password)).unwrap(),
-        erp: TrytonClient::new(TrytonSettings::new(t.url, t.database, t.login, t.password))
-            .unwrap(),
-        sandbox,
-        _dir: dir,
-        cache,
+    world_of(
+        TrytonSettings::new(t.url, t.database, t.login, t.password),
+        VendureSettings::new(v.url, v.username, v.password),
+        Some(sandbox),
+    )
+}
+
+/// The real systems, with a cache that starts from "now": the shared systems hold other
+/// tests' records, and this scenario needs only its own.
+fn real_world(test: &str) -> Option<World> {
+    let t = common::real_tryton(test)?;
+    let v = common::real_vendure(test)?;
+    let world = world_of(
+        TrytonSettings::new(t.url, t.database, t.login, t.password),
+        VendureSettings::new(v.url, v.username, v.password),
+        None,
+    );
+    let conn = concord_store::open(&world.cache).unwrap();
+    let now = chrono::Utc::now();
+    let position = Position {
+        since: Some(now - chrono::Duration::minutes(2)),
+        last_full: Some(now),
+        listing: None,
+    };
+    for system in ["tryton", "vendure"] {
+        for stream in ["customers", "orders"] {
+            sync_cursor::set(&conn, system, stream, &position.to_json(), "now").unwrap();
+        }
     }
+    Some(world)
 }
 
 impl World {
     async fn sync(&self, full: bool) {
-        let report = sync(&self.cache, &self.sandbox, 50, full).await;
+        let systems = vec![
+            SystemPull::new(Source::Tryton {
+                client: TrytonClient::new(self.tryton.clone()).unwrap(),
+                mapping: Mapping::default(),
+            }),
+            SystemPull::new(Source::Vendure {
+                client: VendureClient::new(self.vendure.clone()).unwrap(),
+                mapping: Mapping::default(),
+            }),
+        ];
+        let options = PullOptions {
+            full,
+            retry: quick_retries(),
+        };
+        let conn = concord_store::open(&self.cache).unwrap();
+        let report = pull::pull(conn, systems, options, None).await.unwrap();
         assert!(report.complete(), "{:?}", report.streams);
+        resolve(&self.cache);
     }
 
     fn rows(&self, sql: &str, params: &[&str]) -> Vec<Vec<String>> {
@@ -104,6 +166,7 @@ impl World {
     }
 
     async fn web_customer(&self, first: &str, email: &str) -> String {
+        let email = format!("{}.{email}", self.tag);
         let customer = self
             .mutate(
                 "createCustomer",
@@ -278,7 +341,7 @@ impl World {
         let party = self
             .erp_create(
                 "party.party",
-                json!({"name": name, "code": name,
+                json!({"name": name, "code": format!("{}{name}", self.tag),
                 "addresses": [["create", [
                     {"street": "1 First St", "city": "Springfield", "postal_code": "62701",
                      "country": us, "delivery": true, "invoice": true},
@@ -444,9 +507,7 @@ async fn scenario_4_a_second_order_shipped_elsewhere_keeps_its_own_ship_to() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn scenario_7_a_default_switched_in_the_erp_moves_on_the_next_sync() {
-    let w = world().await;
+async fn default_switched_in_the_erp(w: World) {
     let (party, addresses) = w.erp_party("P7").await;
     w.sync(false).await;
     let customer = w.customer_of("tryton", &party.to_string());
@@ -473,6 +534,18 @@ async fn scenario_7_a_default_switched_in_the_erp_moves_on_the_next_sync() {
         ],
         "the flag moves with an incremental sync, and no address is doubled"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scenario_7_a_default_switched_in_the_erp_moves_on_the_next_sync() {
+    default_switched_in_the_erp(world().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scenario_7_on_the_real_erp() {
+    if let Some(w) = real_world("scenario_7_on_the_real_erp") {
+        default_switched_in_the_erp(w).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -504,9 +577,7 @@ async fn scenario_7_a_default_switched_in_the_web_store_moves_on_the_next_full_l
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn scenario_8_addresses_without_a_default_resolve_most_recent_first() {
-    let w = world().await;
+async fn addresses_without_a_default(w: World) {
     let buyer = w.web_customer("Di", "di.quill@example.com").await;
     w.web_address(&buyer, "1 Old St", false).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -533,4 +604,16 @@ async fn scenario_8_addresses_without_a_default_resolve_most_recent_first() {
         [vec!["vendure".to_owned(), buyer.clone()]],
         "a customer of its own, not a catch-all account"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scenario_8_addresses_without_a_default_resolve_most_recent_first() {
+    addresses_without_a_default(world().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scenario_8_on_the_real_web_store() {
+    if let Some(w) = real_world("scenario_8_on_the_real_web_store") {
+        addresses_without_a_default(w).await;
+    }
 }
