@@ -383,13 +383,13 @@ fn fold(value: &str) -> String {
         .collect()
 }
 
-/// Whether a system's address is the same postal address as `local`: same street line,
-/// postcode and country, whatever the case, spacing or punctuation.
-fn same_address(a: &SourceAddress, local: &FieldMap) -> bool {
-    let get = |k: &str| fold(local.get(k).map(String::as_str).unwrap_or(""));
-    fold(a.line1.as_deref().unwrap_or("")) == get("line1")
-        && fold(a.postcode.as_deref().unwrap_or("")) == get("postcode")
-        && fold(a.country.as_deref().unwrap_or("")) == get("country")
+/// Whether two addresses are the same postal address: same street line, postcode and
+/// country, whatever the case, spacing or punctuation.
+fn same_address(a: &FieldMap, b: &FieldMap) -> bool {
+    ["line1", "postcode", "country"].iter().all(|k| {
+        fold(a.get(*k).map(String::as_str).unwrap_or(""))
+            == fold(b.get(*k).map(String::as_str).unwrap_or(""))
+    })
 }
 
 /// A customer's linked source records, one per system: a registered record before a guest,
@@ -454,7 +454,25 @@ fn address_targets(
             .filter(|(r, _)| *r == record.id)
             .and_then(|(_, system_id)| system_id.as_ref())
             .and_then(|id| customer.addresses.iter().find(|a| &a.system_id == id));
-        let twin = exact.or_else(|| customer.addresses.iter().find(|a| same_address(a, current)));
+        // A system's copy as it will be once this installation's earlier corrections reach
+        // it: a second correction of the same address before the next pull still finds it.
+        let mut twin = exact;
+        if twin.is_none() {
+            for a in &customer.addresses {
+                let key = (record.system_id.as_str(), Some(a.system_id.as_str()));
+                let will_be = with_earlier(
+                    conn,
+                    &record.system,
+                    key,
+                    &record.fetched_at,
+                    source_address_map(a),
+                )?;
+                if same_address(&will_be, current) {
+                    twin = Some(a);
+                    break;
+                }
+            }
+        }
         if let Some(address) = twin {
             found.push(AddressTarget {
                 system: record.system.clone(),

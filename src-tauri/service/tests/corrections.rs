@@ -669,3 +669,56 @@ fn a_correction_to_someone_elses_address_is_not_found() {
 
     assert_eq!(refused.unwrap_err().code, ErrorCode::NotFound);
 }
+
+#[test]
+fn a_second_correction_of_the_same_address_before_a_pull_is_based_on_the_first() {
+    let (service, s, _dir) = setup(Role::Rep);
+    service
+        .submit_correction(&edit(s.customer, s.shared_address, None))
+        .unwrap();
+    let mut again = edit(s.customer, s.shared_address, None);
+    again.change = Change::EditAddress {
+        address_id: s.shared_address,
+        address: AddressInput {
+            line1: "1 Market St".into(),
+            city: Some("San Francisco".into()),
+            region: Some("CA".into()),
+            postcode: Some("94105".into()),
+            country: "US".into(),
+            ..AddressInput::default()
+        },
+        keep_as_entered: None,
+    };
+
+    let second = service.submit_correction(&again).unwrap();
+
+    let line1: Vec<(String, Option<String>)> = second
+        .preview
+        .systems
+        .iter()
+        .filter_map(|p| {
+            let c = p.changes.iter().find(|c| c.field == "line1")?;
+            Some((p.system.clone(), c.from.clone()))
+        })
+        .collect();
+    assert_eq!(
+        line1,
+        vec![
+            (
+                "tryton".to_owned(),
+                Some("500 HOWARD ST STE 110".to_owned())
+            ),
+            (
+                "vendure".to_owned(),
+                Some("500 HOWARD ST STE 110".to_owned())
+            ),
+        ],
+        "the systems will hold the first correction when the second arrives, so it is no \
+         collision with ourselves"
+    );
+    assert_eq!(
+        service.outbox(10).unwrap().len(),
+        4,
+        "both corrections reach both systems"
+    );
+}

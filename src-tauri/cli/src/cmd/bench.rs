@@ -1,6 +1,6 @@
 //! `concord bench KIND`: measurements that belong in a benchmark, not in a timed test.
 
-use super::{bench_lookup, bench_match, bench_sync, Context};
+use super::{bench_lookup, bench_match, bench_push, bench_sync, Context};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,6 +16,8 @@ enum Kind {
     Lookup(bench_lookup::Args),
     /// Pull rate against the rate at which the same pages merely download, on a sandbox.
     Sync(bench_sync::Args),
+    /// Time from a correction to its confirmation by both systems, on a sandbox.
+    Push(bench_push::Args),
 }
 
 pub fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
@@ -23,5 +25,6 @@ pub fn run(args: Args, _ctx: &Context) -> anyhow::Result<()> {
         Kind::Match(args) => bench_match::run(args),
         Kind::Lookup(args) => bench_lookup::run(args),
         Kind::Sync(args) => bench_sync::run(args),
+        Kind::Push(args) => bench_push::run(args),
     }
 }

@@ -8,6 +8,7 @@ mod address;
 mod bench;
 mod bench_lookup;
 mod bench_match;
+mod bench_push;
 mod bench_sync;
 mod connect;
 mod edit;
