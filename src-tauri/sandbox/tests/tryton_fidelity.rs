@@ -399,6 +399,70 @@ async fn searches(server: &Server, name: &str, ctx: &Value) -> Vec<(&'static str
         };
         out.push((question, answer));
     }
+    let addresses = server
+        .result(
+            "model.party.address.search",
+            json!([[["party", "in", made.clone()]], ctx]),
+        )
+        .await;
+    for (question, domain) in [
+        (
+            "!= matches an empty postal code",
+            json!([["postal_code", "!=", "x"]]),
+        ),
+        ("in with null", json!([["postal_code", "in", ["x", null]]])),
+        (
+            "not like matches an empty field",
+            json!([["postal_code", "not like", "x%"]]),
+        ),
+        ("< on an empty text", json!([["postal_code", "<", "x"]])),
+    ] {
+        let mut domain = domain;
+        domain
+            .as_array_mut()
+            .unwrap()
+            .push(json!(["id", "in", addresses.clone()]));
+        let count = server
+            .result("model.party.address.search_count", json!([domain, ctx]))
+            .await;
+        out.push((question, count));
+    }
+    let homeless = server
+        .result(
+            "model.party.party.create",
+            json!([[{"name": format!("{name}H"),
+                                                      "code": format!("{name}H")}], ctx]),
+        )
+        .await[0]
+        .clone();
+    let none = server
+        .result(
+            "model.party.party.search",
+            json!([[["id", "=", homeless], ["addresses", "=", null]], ctx]),
+        )
+        .await;
+    out.push(("a one2many = null", json!(none.as_array().map(Vec::len))));
+    let bad_order = server
+        .call(
+            "model.party.party.search",
+            json!([[], 0, 1, [["nosuch", "ASC"]], ctx]),
+        )
+        .await;
+    out.push(("ordering by an unknown field", verdict(&bad_order)));
+    let bad_type = server
+        .call(
+            "model.party.contact_mechanism.create",
+            json!([[{"party": homeless, "type": "pigeon", "value": "coo"}], ctx]),
+        )
+        .await;
+    out.push(("an option that is not one", verdict(&bad_type)));
+    let no_party = server
+        .call(
+            "model.party.address.create",
+            json!([[{"city": "Nowhere"}], ctx]),
+        )
+        .await;
+    out.push(("a required field left empty", verdict(&no_party)));
     let by_default = server
         .result(
             "model.party.party.search",

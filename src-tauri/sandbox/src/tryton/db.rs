@@ -349,6 +349,19 @@ impl Database {
             let joined: Vec<String> = parts.into_iter().flatten().collect();
             return Val::Text(joined.join(", ").into());
         }
+        if self.model(t).name == "party.contact_mechanism" {
+            // "Party <value>", as Tryton names a contact mechanism.
+            let party = self.related(t, record, "party", "name");
+            let value = self.stored(t, record, "value");
+            return Val::Text(
+                format!(
+                    "{} <{}>",
+                    party.as_str().unwrap_or_default(),
+                    value.as_str().unwrap_or_default()
+                )
+                .into(),
+            );
+        }
         if self.model(t).name == "sale.sale" {
             // A draft has no number yet; Tryton names it by its ID in parentheses.
             return match self.stored(t, record, "number") {
@@ -758,16 +771,12 @@ impl Database {
             (Kind::Boolean, Val::Int(n)) => Val::Bool(n != 0),
             (Kind::Date, Val::Date(d)) => Val::Date(d),
             (Kind::DateTime, Val::DateTime(d)) => Val::DateTime(d),
+            // An unknown option is kept as text for now: Tryton names the record in its
+            // refusal, so [`Database::check_options`] refuses it once the record exists.
             (Kind::Selection(allowed), Val::Text(s)) => {
                 match allowed.iter().find(|option| **option == &*s) {
                     Some(option) => Val::Sym(option),
-                    None => {
-                        return Err(AppError::user(format!(
-                            "The value \"{s}\" for field \"{}\" in \"{}\" is not one of the \
-                             allowed options.",
-                            field.label, model.label
-                        )))
-                    }
+                    None => Val::Text(s),
                 }
             }
             _ => return Err(wrong()),
@@ -775,14 +784,36 @@ impl Database {
         Ok((pos, value))
     }
 
+    /// Refuses a selection holding something other than one of its options.
+    fn check_options(&self, t: usize, id: i64) -> Result<()> {
+        let model = self.model(t);
+        let record = self.row(t, id).expect("checked after writing");
+        for (pos, field) in model.fields.iter().enumerate() {
+            if let (Kind::Selection(_), Val::Text(value)) = (field.kind, &record.values[pos]) {
+                let name = self.rec_name(t, id, record);
+                return Err(AppError::user(format!(
+                    "The value \"{value}\" for field \"{}\" in record \"{}\" of \"{}\" is not \
+                     one of the allowed options.",
+                    field.label,
+                    name.as_str().unwrap_or_default(),
+                    model.label
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn check_required(&self, t: usize, id: i64) -> Result<()> {
         let model = self.model(t);
         let record = self.row(t, id).expect("checked after writing");
         for (pos, field) in model.fields.iter().enumerate() {
             if field.required && record.values[pos].is_null() {
+                let name = self.rec_name(t, id, record);
                 return Err(AppError::user(format!(
-                    "A value is required for field \"{}\" in \"{}\".",
-                    field.label, model.label
+                    "A value is required for field \"{}\" in record \"{}\" of \"{}\".",
+                    field.label,
+                    name.as_str().unwrap_or_default(),
+                    model.label
                 )));
             }
         }
@@ -837,6 +868,7 @@ impl Database {
             for (pos, raw) in relations {
                 self.apply_commands(t, id, pos, raw, stamps)?;
             }
+            self.check_options(t, id)?;
             self.check_required(t, id)?;
             self.check_unique(t, id)?;
             ids.push(id);
@@ -1066,6 +1098,7 @@ impl Database {
             for (pos, raw) in &relations {
                 self.apply_commands(t, *id, *pos, raw, stamps)?;
             }
+            self.check_options(t, *id)?;
             self.check_required(t, *id)?;
             self.check_unique(t, *id)?;
         }

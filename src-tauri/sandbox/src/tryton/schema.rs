@@ -206,7 +206,7 @@ pub(crate) fn models() -> Vec<Model> {
         },
         Model {
             name: "party.contact_mechanism",
-            label: "Contact Mechanism",
+            label: "Party Contact Mechanism",
             fields: vec![
                 required(f("party", "Party", Many2One("party.party"))),
                 default(
