@@ -22,11 +22,24 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The env file of the systems the suite runs against; the truth and Concord's data folder
+/// are kept beside it.
+fn env_file() -> PathBuf {
+    std::env::var_os("CONCORD_REAL_WORLD_ENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/systems-realworld/env"))
+}
+
+fn state_dir() -> PathBuf {
+    env_file()
+        .parent()
+        .expect("the env file is in a folder")
+        .to_owned()
+}
+
 /// The real systems' variables, or `None` when skipping was asked for.
 fn systems() -> Option<HashMap<String, String>> {
-    let file = std::env::var_os("CONCORD_REAL_WORLD_ENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/systems-realworld/env"));
+    let file = env_file();
     match std::fs::read_to_string(&file) {
         Ok(text) => Some(
             text.lines()
@@ -82,7 +95,7 @@ fn clients(env: &HashMap<String, String>) -> (TrytonClient, VendureClient) {
 /// run against the same systems reuses it instead of failing on a repeated load.
 async fn loaded(env: &HashMap<String, String>, count: usize) -> Truth {
     let (tryton, vendure) = clients(env);
-    let truth_file = workspace().join(format!("target/systems-realworld/truth-{count}.json"));
+    let truth_file = state_dir().join(format!("truth-{count}.json"));
     if let Ok(text) = std::fs::read_to_string(&truth_file) {
         return serde_json::from_str(&text).expect("the kept truth file reads back");
     }
@@ -301,7 +314,7 @@ async fn a_rep_works_on_real_systems_holding_febrl_people() {
     assert_eq!(truth.people.len(), count);
     check_loaded_records_read_back(&env, &truth).await;
     // Kept after the run (beside the systems' state) so a failure can be looked into.
-    let data_dir = &workspace().join("target/systems-realworld/concord");
+    let data_dir = &state_dir().join("concord");
     let _ = std::fs::remove_dir_all(data_dir);
     connect(data_dir, &env);
 
@@ -399,6 +412,154 @@ async fn a_rep_works_on_real_systems_holding_febrl_people() {
         "the phone says where it came from"
     );
     assert!(added["seenAt"].is_string(), "and since when: {added}");
+
+    // An address correction reaches each real system exactly as previewed.
+    let (number, person) = truth
+        .people
+        .iter()
+        .nth(count / 3)
+        .expect("people were loaded");
+    let customer = customers_by_record(data_dir)[&("tryton".to_owned(), person.erp.id.clone())];
+    let addresses = addresses_by_system(data_dir, customer);
+    // The rep corrects the address the ERP sent; the same address in the web store (as
+    // Concord pairs them) is corrected with it.
+    let address_id = addresses["tryton"];
+    let line1 = "12 Stanley Street";
+    let submitted = json(&concord(
+        data_dir,
+        &[
+            "edit",
+            "address",
+            &customer.to_string(),
+            "--address-id",
+            &address_id.to_string(),
+            "--line1",
+            line1,
+            "--city",
+            "Winston Hills",
+            "--region",
+            "NSW",
+            "--postcode",
+            "2153",
+            "--country",
+            "AU",
+            "--json",
+        ],
+        None,
+    ));
+    assert_eq!(submitted["state"], "queued", "{submitted}");
+    let mut expected = Vec::new();
+    for preview in submitted["preview"]["systems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if !preview["changes"].as_array().is_some_and(|c| c.is_empty()) {
+            let system = preview["system"].as_str().unwrap().to_owned();
+            expected.push((system, line1.to_owned(), preview.clone()));
+        }
+    }
+    let systems: std::collections::BTreeSet<&str> =
+        expected.iter().map(|(s, _, _)| s.as_str()).collect();
+    assert_eq!(
+        systems,
+        ["tryton", "vendure"].into(),
+        "person {number}'s corrections go to both systems"
+    );
+    let pushed = json(&concord(data_dir, &["push", "--json"], None));
+    assert_eq!(pushed["failed"], 0, "{pushed}");
+    assert_eq!(pushed["conflicts"], 0, "{pushed}");
+    let (tryton, vendure) = clients(&env);
+    for (system, line1, preview) in &expected {
+        let stored = match system.as_str() {
+            "tryton" => tryton_address(&tryton, &person.erp.id, line1).await,
+            _ => vendure_address(&vendure, &person.web.id, line1).await,
+        };
+        for change in preview["changes"].as_array().unwrap() {
+            let field = change["field"].as_str().unwrap();
+            assert_eq!(
+                stored.get(field).cloned().flatten().as_deref(),
+                change["to"].as_str().filter(|v| !v.is_empty()),
+                "{system} holds {field} as previewed"
+            );
+        }
+    }
+    let tryton_line1 = expected
+        .iter()
+        .find(|(system, _, _)| system == "tryton")
+        .map(|(_, line1, _)| line1.clone())
+        .unwrap();
+
+    // A colliding edit: changed in Tryton after the rep's base. Nothing is overwritten, and a
+    // supervisor gets a review item.
+    let address_id = addresses["tryton"];
+    concord(
+        data_dir,
+        &[
+            "edit",
+            "address",
+            &customer.to_string(),
+            "--address-id",
+            &address_id.to_string(),
+            "--line1",
+            "16 Stanley Street",
+            "--city",
+            "Winston Hills",
+            "--region",
+            "NSW",
+            "--postcode",
+            "2153",
+            "--country",
+            "AU",
+        ],
+        None,
+    );
+    let party_address: i64 = tryton_address(&tryton, &person.erp.id, &tryton_line1).await["id"]
+        .clone()
+        .expect("the address has an ID")
+        .parse()
+        .unwrap();
+    tryton
+        .call(
+            "model.party.address.write",
+            vec![
+                serde_json::json!([party_address]),
+                serde_json::json!({"street": "18 Stanley Street"}),
+            ],
+            None,
+        )
+        .await
+        .expect("someone edits the address in Tryton");
+    let _ = concord_result(data_dir, &["push", "--json"]);
+    let theirs = tryton_address(&tryton, &person.erp.id, "18 Stanley Street").await;
+    assert_eq!(
+        theirs.get("line1").cloned().flatten().as_deref(),
+        Some("18 Stanley Street"),
+        "the change made in Tryton is not overwritten"
+    );
+    let review = json(&concord(data_dir, &["review", "list", "--json"], None));
+    let colliding = review
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|item| item["kind"] == "collidingEdit")
+        .unwrap_or_else(|| panic!("a colliding-edit review item: {review}"));
+    let id = colliding["id"].as_i64().expect("a review item has an ID");
+    let text = concord(
+        data_dir,
+        &["review", "show", &id.to_string(), "--json"],
+        None,
+    );
+    for value in [
+        "12 Stanley Street",
+        "16 Stanley Street",
+        "18 Stanley Street",
+    ] {
+        assert!(
+            text.contains(value),
+            "base, ours and theirs are shown ({value}): {text}"
+        );
+    }
 }
 
 /// The customer as `concord show --json` prints it.
@@ -408,4 +569,109 @@ fn show(data_dir: &Path, customer: i64) -> serde_json::Value {
         &["show", &customer.to_string(), "--json"],
         None,
     ))
+}
+
+/// Runs `concord` and returns its exit success and stdout, for commands expected to fail.
+fn concord_result(data_dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .expect("running concord");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// The cache's address of `customer` from each system, by system name.
+fn addresses_by_system(data_dir: &Path, customer: i64) -> HashMap<String, i64> {
+    let conn = rusqlite::Connection::open(data_dir.join("cache.sqlite")).expect("the cache");
+    let mut statement = conn
+        .prepare(
+            "SELECT s.system, a.id FROM address a JOIN source_record s
+             ON s.id = a.source_record_id WHERE a.customer_id = ?1 ORDER BY a.id",
+        )
+        .unwrap();
+    let rows = statement
+        .query_map([customer], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let mut found = HashMap::new();
+    for row in rows {
+        let (system, id): (String, i64) = row.unwrap();
+        found.entry(system).or_insert(id);
+    }
+    found
+}
+
+type StoredAddress = HashMap<&'static str, Option<String>>;
+
+/// The party's address whose first street line is `line1`, in Concord's field names.
+async fn tryton_address(client: &TrytonClient, party: &str, line1: &str) -> StoredAddress {
+    let rows = client
+        .call(
+            "model.party.address.search_read",
+            vec![
+                serde_json::json!([["party", "=", party.parse::<i64>().unwrap()]]),
+                serde_json::json!(0),
+                serde_json::Value::Null,
+                serde_json::Value::Null,
+                serde_json::json!(["street", "city", "postal_code", "subdivision.code"]),
+            ],
+            None,
+        )
+        .await
+        .expect("reading the party's addresses");
+    let text = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    for row in rows.as_array().expect("a list") {
+        let street = row["street"].as_str().unwrap_or("");
+        let mut lines = street.lines();
+        if lines.next() != Some(line1) {
+            continue;
+        }
+        let line2 = lines.collect::<Vec<_>>().join("\n");
+        let region = row["subdivision."]["code"]
+            .as_str()
+            .and_then(|c| c.split_once('-'))
+            .map(|(_, r)| r.to_owned());
+        return HashMap::from([
+            ("id", Some(row["id"].to_string())),
+            ("line1", Some(line1.to_owned())),
+            ("line2", Some(line2).filter(|l| !l.is_empty())),
+            ("city", text(&row["city"])),
+            ("postcode", text(&row["postal_code"])),
+            ("region", region),
+        ]);
+    }
+    panic!("party {party} has no address at {line1:?}: {rows}");
+}
+
+/// The customer's address whose first street line is `line1`, in Concord's field names.
+async fn vendure_address(client: &VendureClient, customer: &str, line1: &str) -> StoredAddress {
+    let data = client
+        .query(
+            "customer",
+            "query($id: ID!) { customer(id: $id) { addresses {
+                id streetLine1 streetLine2 city province postalCode } } }",
+            serde_json::json!({"id": customer}),
+        )
+        .await
+        .expect("reading the customer's addresses");
+    let text = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let addresses = data["customer"]["addresses"].as_array().expect("a list");
+    for a in addresses {
+        if a["streetLine1"] != line1 {
+            continue;
+        }
+        return HashMap::from([
+            ("id", text(&a["id"])),
+            ("line1", text(&a["streetLine1"])),
+            ("line2", text(&a["streetLine2"])),
+            ("city", text(&a["city"])),
+            ("postcode", text(&a["postalCode"])),
+            ("region", text(&a["province"])),
+        ]);
+    }
+    panic!("customer {customer} has no address at {line1:?}: {data}");
 }
