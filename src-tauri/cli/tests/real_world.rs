@@ -95,7 +95,11 @@ fn clients(env: &HashMap<String, String>) -> (TrytonClient, VendureClient) {
 /// run against the same systems reuses it instead of failing on a repeated load.
 async fn loaded(env: &HashMap<String, String>, count: usize) -> Truth {
     let (tryton, vendure) = clients(env);
-    let truth_file = state_dir().join(format!("truth-{count}.json"));
+    // Keyed by the ERP's process: systems started afresh get a fresh load.
+    let pid = env
+        .get("CONCORD_TEST_TRYTON_PID")
+        .map_or("", String::as_str);
+    let truth_file = state_dir().join(format!("truth-{count}-{pid}.json"));
     if let Ok(text) = std::fs::read_to_string(&truth_file) {
         return serde_json::from_str(&text).expect("the kept truth file reads back");
     }
