@@ -11,6 +11,7 @@ mod bench_match;
 mod bench_push;
 mod bench_sync;
 mod connect;
+mod demo;
 mod edit;
 mod lookup;
 mod match_cmd;
@@ -58,6 +59,8 @@ pub enum Command {
     Review(review::Args),
     /// Correct a customer's address; the change is standardized, shown, saved and queued.
     Edit(edit::Args),
+    /// Load FEBRL people into real systems to try Concord on (see tests/systems/demo).
+    Demo(demo::Args),
     /// Send queued corrections to the systems, or show what would be sent.
     Push(push::Args),
     /// Each correction's state in each system.
@@ -82,6 +85,7 @@ impl Command {
             Command::Show(_) => "show",
             Command::Review(_) => "review",
             Command::Edit(_) => "edit",
+            Command::Demo(_) => "demo",
             Command::Push(_) => "push",
             Command::Outbox(_) => "outbox",
             Command::Sandbox(_) => "sandbox",
@@ -100,6 +104,7 @@ impl Command {
             Command::Show(args) => show::run(args, ctx),
             Command::Review(args) => review::run(args, ctx),
             Command::Edit(args) => edit::run(args, ctx),
+            Command::Demo(args) => demo::run(args, ctx),
             Command::Push(args) => push::run(args, ctx),
             Command::Outbox(args) => outbox::run(args, ctx),
             Command::Sandbox(args) => sandbox::run(args, ctx),
