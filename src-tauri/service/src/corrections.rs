@@ -392,6 +392,32 @@ fn same_address(a: &FieldMap, b: &FieldMap) -> bool {
     })
 }
 
+/// The customer's other address rows that are the same postal address as `current`: the
+/// copies other systems hold, shown side by side. A correction changes them together.
+fn twin_rows(
+    conn: &Connection,
+    customer_id: i64,
+    address_id: i64,
+    current: &FieldMap,
+) -> anyhow::Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM address WHERE customer_id = ?1 AND id <> ?2")?;
+    let ids = stmt
+        .query_map(rusqlite::params![customer_id, address_id], |r| {
+            r.get::<_, i64>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    let mut twins = Vec::new();
+    for id in ids {
+        let fields = correction::address_fields(conn, id)?
+            .unwrap_or_default()
+            .to_map();
+        if same_address(&fields, current) {
+            twins.push(id);
+        }
+    }
+    Ok(twins)
+}
+
 /// A customer's linked source records, one per system: a registered record before a guest,
 /// then the most recently fetched.
 fn primary_records(
@@ -606,9 +632,10 @@ impl Service {
                         });
                     }
                 }
+                let twins = twin_rows(conn, customer_id, *address_id, &current)?;
                 Draft {
                     kind: CorrectionKind::EditAddress,
-                    subject: serde_json::json!({ "address_id": address_id }),
+                    subject: serde_json::json!({ "address_id": address_id, "twins": twins }),
                     base: current.clone(),
                     ours,
                     current,
@@ -671,9 +698,10 @@ impl Service {
                 }
                 let mut ours = current.clone();
                 ours.values_mut().for_each(String::clear);
+                let twins = twin_rows(conn, customer_id, *address_id, &current)?;
                 Draft {
                     kind: CorrectionKind::RemoveAddress,
-                    subject: serde_json::json!({ "address_id": address_id }),
+                    subject: serde_json::json!({ "address_id": address_id, "twins": twins }),
                     base: current.clone(),
                     ours,
                     current,
@@ -1112,6 +1140,7 @@ impl Service {
         tx.commit().context("saving the correction")?;
 
         tracing::info!(kind = draft.kind.as_str(), held, "correction made");
+        self.emit(crate::events::Event::StatusChanged);
         Ok(Submitted {
             correction_id: id,
             preview,
@@ -1153,7 +1182,10 @@ impl Service {
     pub async fn push(&self, systems: &Systems, settings: &PushSettings) -> Result<PushReport> {
         let mut conn = concord_store::open(self.cache_path())
             .map_err(|e| ServiceError::internal(e.to_string()))?;
-        Ok(concord_sync::push::push_pending(&mut conn, systems, settings).await?)
+        let report = concord_sync::push::push_pending(&mut conn, systems, settings).await?;
+        // The outbox count and possibly the review queue changed.
+        self.emit(crate::events::Event::StatusChanged);
+        Ok(report)
     }
 
     /// Pushes every waiting entry to the configured systems (the embedded sandbox when none is

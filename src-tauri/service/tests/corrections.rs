@@ -116,6 +116,10 @@ fn a_correction_changes_only_that_address_and_queues_one_entry_per_system() {
         lines.contains(&"9 Side Rd"),
         "the other address is untouched: {lines:?}"
     );
+    assert!(
+        !lines.contains(&"12 Main St"),
+        "the web store's copy of the address changes with it: {lines:?}"
+    );
     assert_eq!(
         count(&service, "SELECT count(*) FROM address"),
         addresses_before,

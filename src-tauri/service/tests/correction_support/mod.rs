@@ -14,6 +14,8 @@ pub struct Setup {
     pub customer: i64,
     /// The address both systems hold (Tryton 11, Vendure 21).
     pub shared_address: i64,
+    /// The web store's row of the shared address (21).
+    pub shared_twin: i64,
     /// An address only Vendure holds (22).
     pub other_address: i64,
     pub order: i64,
@@ -142,6 +144,15 @@ pub fn populate(paths: &Paths, tryton: (&str, &str), vendure: (&str, &str, &str)
         "Springfield",
         "62701",
     );
+    // The web store's copy of the same address, shown as a row of its own.
+    let shared_twin = row(
+        &conn,
+        record_ids[1],
+        shared,
+        "12 Main St",
+        "Springfield",
+        "62701",
+    );
     let other_address = row(&conn, record_ids[1], other, "9 Side Rd", "Peoria", "61602");
     let order = order::insert(
         &conn,
@@ -168,6 +179,7 @@ pub fn populate(paths: &Paths, tryton: (&str, &str), vendure: (&str, &str, &str)
     Setup {
         customer,
         shared_address,
+        shared_twin,
         other_address,
         order,
     }

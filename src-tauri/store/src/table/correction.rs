@@ -294,10 +294,20 @@ pub fn apply_local(conn: &Connection, c: &Correction, at: &str) -> rusqlite::Res
         .subject
         .get("address_id")
         .and_then(serde_json::Value::as_i64);
+    // The same address as another linked system holds it, shown as a row of its own.
+    let twins: Vec<i64> = c
+        .subject
+        .get("twins")
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| ids.iter().filter_map(serde_json::Value::as_i64).collect())
+        .unwrap_or_default();
     match c.kind.as_str() {
         "edit_address" => {
-            if let Some(id) = address_id {
-                let mut fields = address_fields(conn, id)?.unwrap_or_default().to_map();
+            for id in address_id.into_iter().chain(twins) {
+                let Some(now) = address_fields(conn, id)? else {
+                    continue;
+                };
+                let mut fields = now.to_map();
                 fields.extend(c.ours.clone());
                 update_address(
                     conn,
@@ -318,7 +328,7 @@ pub fn apply_local(conn: &Connection, c: &Correction, at: &str) -> rusqlite::Res
             }
         }
         "remove_address" => {
-            if let Some(id) = address_id {
+            for id in address_id.into_iter().chain(twins) {
                 delete_address(conn, id)?;
             }
         }
