@@ -19,6 +19,11 @@ const PUSH_EVERY: Duration = Duration::from_secs(2);
 /// How often the systems are asked what changed.
 const SYNC_EVERY: Duration = Duration::from_secs(60);
 
+/// How often while a system is unreachable (a sync failed, or pushes stay queued): the status
+/// bar's "offline" and "online" come from sync attempts, so they follow the network within
+/// this long.
+const SYNC_EVERY_WHILE_OFFLINE: Duration = Duration::from_secs(10);
+
 /// Starts the schedule. It runs until the process ends; `events` hears when the outbox or a
 /// pull may have changed what the window shows.
 pub fn start(service: Service, events: Arc<dyn EventSink>) -> std::io::Result<()> {
@@ -26,15 +31,25 @@ pub fn start(service: Service, events: Arc<dyn EventSink>) -> std::io::Result<()
         .name("sync-and-push".into())
         .spawn(move || {
             let mut last_sync: Option<Instant> = None;
+            let mut offline = false;
             loop {
-                push_waiting(&service, events.as_ref());
-                if last_sync.is_none_or(|at| at.elapsed() >= SYNC_EVERY) {
+                let still_waiting = push_waiting(&service, events.as_ref());
+                let every = if offline || still_waiting {
+                    SYNC_EVERY_WHILE_OFFLINE
+                } else {
+                    SYNC_EVERY
+                };
+                if last_sync.is_none_or(|at| at.elapsed() >= every) {
                     last_sync = Some(Instant::now());
-                    if let Err(err) = service.sync(SyncOptions::default()) {
-                        // The status bar reads the failure from the sync status; the log
-                        // keeps it for the operator.
-                        tracing::warn!("background sync failed: {err}");
-                    }
+                    offline = match service.sync(SyncOptions::default()) {
+                        Ok(summary) => summary.streams.iter().any(|s| s.error.is_some()),
+                        Err(err) => {
+                            // The status bar reads the failure from the sync status; the log
+                            // keeps it for the operator.
+                            tracing::warn!("background sync failed: {err}");
+                            true
+                        }
+                    };
                     // A pull may bring confirmations of pushed corrections.
                     events.emit(Event::StatusChanged);
                 }
@@ -44,16 +59,20 @@ pub fn start(service: Service, events: Arc<dyn EventSink>) -> std::io::Result<()
         .map(|_| ())
 }
 
-fn push_waiting(service: &Service, events: &dyn EventSink) {
+/// Pushes what waits in the outbox; says whether something still waits afterwards.
+fn push_waiting(service: &Service, events: &dyn EventSink) -> bool {
     match service.pending_pushes() {
-        Ok(0) => {}
+        Ok(0) => false,
         Ok(_) => {
-            match service.push_now(&PushSettings::default()) {
-                Ok(_) => {}
-                Err(err) => tracing::warn!("background push failed: {err}"),
+            if let Err(err) = service.push_now(&PushSettings::default()) {
+                tracing::warn!("background push failed: {err}");
             }
             events.emit(Event::StatusChanged);
+            service.pending_pushes().map_or(true, |left| left > 0)
         }
-        Err(err) => tracing::warn!("could not count the outbox: {err}"),
+        Err(err) => {
+            tracing::warn!("could not count the outbox: {err}");
+            false
+        }
     }
 }
