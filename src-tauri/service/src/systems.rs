@@ -96,6 +96,8 @@ pub(crate) fn connect(config: &SystemConfig, password: &str) -> Result<SystemPul
         }
         SystemKind::Vendure => {
             let mut settings = VendureSettings::new(&config.url, &config.login, password);
+            // Orders come from the orders listing; nested in customers they would be read twice.
+            settings.orders_per_customer = 0;
             if let Some(size) = config.page_size {
                 settings.page_size = size;
             }

@@ -52,13 +52,16 @@ struct Figures {
 fn sources(sandbox: &Sandbox) -> anyhow::Result<Vec<Source>> {
     let t = sandbox.tryton();
     let v = sandbox.vendure();
+    // As the service configures it: orders come from the orders listing only.
+    let mut vendure = VendureSettings::new(v.url, v.username, v.password);
+    vendure.orders_per_customer = 0;
     Ok(vec![
         Source::Tryton {
             client: TrytonClient::new(TrytonSettings::new(t.url, t.database, t.login, t.password))?,
             mapping: Mapping::default(),
         },
         Source::Vendure {
-            client: VendureClient::new(VendureSettings::new(v.url, v.username, v.password))?,
+            client: VendureClient::new(vendure)?,
             mapping: Mapping::default(),
         },
     ])

@@ -20,9 +20,13 @@
 //!   deletions: a full listing runs every [`SystemPull::full_every`] (and on `--full`).
 //! - A page can come back garbled, cut off, or served twice: transient failures are retried
 //!   with backoff (honouring `Retry-After`), a page whose IDs all lie before the listing's
-//!   position is asked for again, and a page with unreadable records is read again before
-//!   they are set aside, since a related record missing from a broken answer looks like a bad
-//!   record.
+//!   position is asked for again (and when it keeps coming back, the listing is read again
+//!   from its start, once), and a page with unreadable records is read again before they are
+//!   set aside, since a related record missing from a broken answer looks like a bad record.
+//!
+//! TODO(sync): an earlier answer served in place of a listing's first page is noticed only
+//! when the next page falls before it; one that falls in order is stored, and if it held older
+//! versions they stay until those records change again or a full listing reads them.
 //!
 //! TODO(sync): records deleted in a system stay in the cache; a full listing could remove the
 //! ones it no longer sees once the merged account can drop a source record.
@@ -427,10 +431,26 @@ async fn run_stream(
         ..plan.position.clone()
     };
     let mut listing = plan.listing().clone();
+    let mut restarted = false;
     loop {
-        let page = read_page(&system.source, plan.stream, &listing, retry)
-            .await
-            .map_err(StreamStop::Failed)?;
+        let page = match read_page(&system.source, plan.stream, &listing, retry).await {
+            Ok(page) => page,
+            // Pages that keep coming back before the listing's position mean an earlier page
+            // of this listing was not what it claimed (an answer to another request served
+            // in its place). Reading the listing again from its start is always safe: every
+            // page is stored idempotently.
+            Err(error) if is_repeat(&error) && !restarted => {
+                tracing::warn!(
+                    stream = plan.stream.as_str(),
+                    "pages came back out of order; reading the listing again from its start"
+                );
+                restarted = true;
+                listing.after = None;
+                listing.last_id = None;
+                continue;
+            }
+            Err(error) => return Err(StreamStop::Failed(error)),
+        };
         if listing.started_at.is_none() {
             listing.started_at = Some(page.server_time.unwrap_or_else(Utc::now));
         }
@@ -465,6 +485,13 @@ async fn run_stream(
             return Ok(());
         }
     }
+}
+
+/// How a repeated page is described, and recognized.
+const REPEAT: &str = "page after the last one stored came back again";
+
+fn is_repeat(error: &ConnectorError) -> bool {
+    matches!(error, ConnectorError::Permanent { message, .. } if message.ends_with(REPEAT))
 }
 
 /// Record IDs compare as numbers when both are numbers (both systems number their records).
@@ -534,10 +561,7 @@ async fn read_once(
         if repeated(&page, listing) {
             return Err(ConnectorError::permanent(
                 system,
-                format!(
-                    "the {} page after the last one stored came back again",
-                    stream.as_str()
-                ),
+                format!("the {} {REPEAT}", stream.as_str()),
             ));
         }
         Ok(page)

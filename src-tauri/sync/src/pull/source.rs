@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use concord_core::source::{SourceCustomer, SourceOrder};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{Stream, SystemKind};
 use crate::connector::{ConnectorError, Page, PageCursor, Rejected};
@@ -221,26 +222,43 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// What Tryton sent for a party: the party and the records it names, each as received.
 fn party_payload(party: &TrytonParty) -> String {
-    let addresses: Vec<&Value> = party.addresses.iter().map(|a| &a.raw).collect();
-    let contacts: Vec<&Value> = party.contacts.iter().map(|c| &c.raw).collect();
-    json!({"party": party.raw, "addresses": addresses, "contact_mechanisms": contacts}).to_string()
+    #[derive(Serialize)]
+    struct Payload<'a> {
+        party: &'a Value,
+        addresses: Vec<&'a Value>,
+        contact_mechanisms: Vec<&'a Value>,
+    }
+    // Serialized from references: a copy of every value would cost as much as the download.
+    serde_json::to_string(&Payload {
+        party: &party.raw,
+        addresses: party.addresses.iter().map(|a| &a.raw).collect(),
+        contact_mechanisms: party.contacts.iter().map(|c| &c.raw).collect(),
+    })
+    .expect("JSON values always serialize")
 }
 
 /// What Tryton sent for a sale: the sale, its lines and its addresses, each as received.
 fn sale_payload(sale: &TrytonSale) -> String {
-    let lines: Vec<&Value> = sale.lines.iter().map(|l| &l.raw).collect();
-    json!({
-        "sale": sale.raw,
-        "lines": lines,
-        "invoice_address": sale.invoice_address.as_ref().map(|a| &a.raw),
-        "shipment_address": sale.shipment_address.as_ref().map(|a| &a.raw),
+    #[derive(Serialize)]
+    struct Payload<'a> {
+        sale: &'a Value,
+        lines: Vec<&'a Value>,
+        invoice_address: Option<&'a Value>,
+        shipment_address: Option<&'a Value>,
+    }
+    serde_json::to_string(&Payload {
+        sale: &sale.raw,
+        lines: sale.lines.iter().map(|l| &l.raw).collect(),
+        invoice_address: sale.invoice_address.as_ref().map(|a| &a.raw),
+        shipment_address: sale.shipment_address.as_ref().map(|a| &a.raw),
     })
-    .to_string()
+    .expect("JSON values always serialize")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn records_without_an_id_get_distinct_stable_keys() {

@@ -27,10 +27,10 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-pub use write::VendureCurrent;
 pub use records::{
     VendureAddress, VendureCustomer, VendureOrder, VendureOrderAddress, VendureOrderLine,
 };
+pub use write::VendureCurrent;
 
 use crate::connector::{
     self, AccountMapping, ConnectorError, Endpoint, Page, PageCursor, Rejected, System,
@@ -51,7 +51,8 @@ pub struct VendureSettings {
     pub page_size: u32,
     /// How far before the cursor a listing starts, to make up for `updatedAt`'s whole seconds.
     pub overlap: Duration,
-    /// How many of a customer's orders come nested in the customer.
+    /// How many of a customer's orders come nested in the customer; 0 asks for none (the
+    /// pull reads orders from the orders listing, which has guests' orders too).
     pub orders_per_customer: u32,
     /// Which customer groups carry the customer type, price level and tax exemption.
     pub account: AccountMapping,
@@ -222,17 +223,25 @@ impl VendureClient {
         after: Option<PageCursor>,
     ) -> Result<Page<VendureCustomer>, ConnectorError> {
         let skip = skip_of(after)?;
+        let nested_orders = match self.settings.orders_per_customer {
+            0 => String::new(),
+            take => format!(
+                "orders(options: {{take: {take}, sort: {{id: ASC}}}}) {{
+                    totalItems items {{ {order} }} }}",
+                order = records::ORDER_FIELDS,
+            ),
+        };
         let query = format!(
             "query($options: CustomerListOptions) {{ customers(options: $options) {{
-                totalItems items {{ {customer} {extra}
-                    orders(options: {{take: {take}, sort: {{id: ASC}}}}) {{
-                        totalItems items {{ {order} }} }} }} }} }}
+                totalItems items {{ {customer} {extra} {nested_orders} }} }} }}
             {fragment}",
             customer = records::CUSTOMER_FIELDS,
             extra = selection(&self.settings.customer_extra_fields),
-            take = self.settings.orders_per_customer,
-            order = records::ORDER_FIELDS,
-            fragment = records::ORDER_ADDRESS_FRAGMENT,
+            fragment = if nested_orders.is_empty() {
+                ""
+            } else {
+                records::ORDER_ADDRESS_FRAGMENT
+            },
         );
         let mut options = self.list_options(skip);
         if let Some(after) = self.after(since) {
@@ -454,7 +463,10 @@ mod tests {
 
         let text = selection(&paths);
 
-        assert_eq!(text, "customFields { jobTitle } title", "GraphQL nests what dots nest");
+        assert_eq!(
+            text, "customFields { jobTitle } title",
+            "GraphQL nests what dots nest"
+        );
     }
 
     #[test]
