@@ -710,6 +710,9 @@ impl Service {
                     targets,
                 }
             }
+            // TODO(corrections): a new default is flagged on the chosen row only; the other
+            // system's copy of the same address (its twin row) shows the flag after the next
+            // pull.
             Change::SetDefaultAddress {
                 address_id,
                 billing,

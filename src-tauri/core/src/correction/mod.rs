@@ -80,6 +80,9 @@ pub mod account_field {
 /// (a party category in Tryton, a customer group in Vendure), since checkout needs it too.
 /// Certificate number and expiry have no field in either system's standard modules and stay
 /// in Concord; an address's company only exists in the web store.
+// TODO(erp): push the tax certificate number and expiry to Tryton as a party identifier once
+// the mapping for it is agreed; until then they are kept in Concord only (the preview lists
+// them among the changes in Concord and under no system).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ownership {
     pub fields: BTreeMap<String, Vec<String>>,

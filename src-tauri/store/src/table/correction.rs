@@ -248,6 +248,10 @@ pub fn record_pushed_write(
     Ok(conn.last_insert_rowid())
 }
 
+// TODO(sync): the pull stores an echo like any other change and resolve re-materializes it
+// (harmless: the values are ours, and an echo never triggers a push), but a disagreement
+// review item raised while one system has confirmed a correction and the other has not yet
+// is not suppressed; resolve should ask `own_echo` before raising one.
 /// Whether a record pulled from `system` is Concord's own latest write coming back: its
 /// version is the one recorded after that write, or every field Concord last wrote holds the
 /// value written. The pull and the materialization call this so an echo raises neither a
@@ -367,6 +371,9 @@ fn validation(c: &Correction) -> (&'static str, &serde_json::Value) {
     (status, c.typed.as_ref().unwrap_or(&NONE))
 }
 
+// TODO(resolve): a locally added address keeps its own row after the next pull brings each
+// system's new copy as a row keyed by that system's address ID, so it shows twice until the
+// rows are tied together (the pusher knows the new IDs; the row does not record them yet).
 /// Adds the address of an `add_address` correction and returns its row id.
 pub fn insert_address(
     conn: &Connection,
