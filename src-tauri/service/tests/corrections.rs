@@ -549,3 +549,46 @@ fn a_second_correction_of_the_same_address_before_a_pull_is_based_on_the_first()
         "both corrections reach both systems"
     );
 }
+
+#[test]
+fn a_correction_not_yet_confirmed_survives_a_rebuild_from_the_systems_copies() {
+    let (service, s, _dir) = setup(Role::Rep);
+    service
+        .submit_correction(&edit(s.customer, s.shared_address, None))
+        .unwrap();
+    let mut conn = concord_store::open(service.cache_path()).unwrap();
+    // A pull brings both records again, unchanged: the systems still hold the old address.
+    conn.execute(
+        "INSERT INTO pending_match (source_record_id) SELECT id FROM source_record",
+        [],
+    )
+    .unwrap();
+
+    concord_store::resolve::resolve_pending(
+        &mut conn,
+        "2026-02-01T00:00:00Z",
+        &concord_store::resolve::ResolveSettings::default(),
+    )
+    .unwrap();
+
+    let customer: i64 = conn
+        .query_row(
+            "SELECT customer_id FROM address WHERE id = ?1",
+            [s.shared_address],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let lines: Vec<String> = address::for_customer(&conn, customer)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.line1)
+        .collect();
+    assert!(
+        lines.contains(&"500 HOWARD ST STE 110".to_owned()),
+        "the rep's correction stays until the systems confirm it: {lines:?}"
+    );
+    assert!(
+        !lines.contains(&"12 Main St".to_owned()),
+        "the systems' old copies do not come back over it: {lines:?}"
+    );
+}
