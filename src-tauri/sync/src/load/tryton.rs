@@ -174,28 +174,29 @@ fn party(person: &Person, refs: &References) -> Value {
         "code": format!("FEBRL-{}", person.number),
         "contact_mechanisms": [["create", contacts]],
     });
-    if let Some(street) = row.street() {
-        let street = match &row.address_2 {
-            Some(line2) => format!("{street}\n{line2}"),
-            None => street,
-        };
-        let mut address = json!({
-            "street": street,
-            "city": row.suburb.clone().unwrap_or_default(),
-            "postal_code": row.postcode.clone().unwrap_or_default(),
-            "country": refs.australia,
-            "invoice": true,
-            "delivery": true,
-        });
-        let state = row
-            .state
-            .as_deref()
-            .map(|s| format!("AU-{}", s.to_ascii_uppercase()));
-        if let Some(id) = state.and_then(|code| refs.states.get(&code)) {
-            address["subdivision"] = json!(id);
-        }
-        party["addresses"] = json!([["create", [address]]]);
+    // Every party gets an address, however little of it FEBRL has: Tryton quotes no sale
+    // without an invoice address, and a record with only a postcode is real data too.
+    let street = [row.street(), row.address_2.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut address = json!({
+        "street": street,
+        "city": row.suburb.clone().unwrap_or_default(),
+        "postal_code": row.postcode.clone().unwrap_or_default(),
+        "country": refs.australia,
+        "invoice": true,
+        "delivery": true,
+    });
+    let state = row
+        .state
+        .as_deref()
+        .map(|s| format!("AU-{}", s.to_ascii_uppercase()));
+    if let Some(id) = state.and_then(|code| refs.states.get(&code)) {
+        address["subdivision"] = json!(id);
     }
+    party["addresses"] = json!([["create", [address]]]);
     party
 }
 
