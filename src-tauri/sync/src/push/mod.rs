@@ -220,7 +220,9 @@ async fn push_entry(
         .with_max_delay(settings.max_backoff)
         .with_max_times(settings.retries);
     let max_wait = settings.max_retry_after;
-    let conn_cell = std::cell::RefCell::new(&mut *conn);
+    // A mutex, not a RefCell: the attempt's future must be Send for hosts that push from a
+    // runtime thread. Only one attempt runs at a time, so it is never contended.
+    let conn_cell = std::sync::Mutex::new(&mut *conn);
     let once = || async { attempt(&conn_cell, &remote, entry, operation, &payload, &key).await };
     let result = once
         .retry(backoff)
@@ -231,7 +233,9 @@ async fn push_entry(
         })
         .await;
 
-    let conn = conn_cell.into_inner();
+    let conn = conn_cell
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     match result {
         Ok(outcome) => {
             settle(conn, entry, &outcome)?;
@@ -302,7 +306,7 @@ impl From<ConnectorError> for AttemptError {
 
 /// One attempt: read, plan, and write when the plan says so, then read back.
 async fn attempt(
-    conn: &std::cell::RefCell<&mut Connection>,
+    conn: &std::sync::Mutex<&mut Connection>,
     remote: &Remote<'_>,
     entry: &outbox::OutboxEntry,
     operation: Operation,
@@ -325,7 +329,9 @@ async fn attempt(
         PushPlan::Conflict(collisions) => return Ok(Outcome::Conflict(collisions)),
         PushPlan::Write(fields) => {
             {
-                let conn = conn.borrow();
+                let conn = conn
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 outbox::mark_sent(&conn, entry.id, &now())
                     .map_err(|e| AttemptError::Cache(e.into()))?;
             }
