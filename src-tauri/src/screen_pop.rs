@@ -7,6 +7,11 @@
 //! is all this module does; it never looks anything up itself. What a link carries is
 //! personal data (a phone number, an email), so it is never logged above debug.
 
+// TODO(desktop): register the scheme with the operating system (an installed .desktop file
+// with `MimeType=x-scheme-handler/concord` on Linux, the bundle's URL types elsewhere) so
+// that opening a link starts Concord; until then telephony software runs the binary with the
+// link as its argument, which reaches the same code.
+
 /// The URL scheme the app answers to.
 pub const SCHEME: &str = "concord";
 
