@@ -452,6 +452,10 @@ async fn a_rep_works_on_real_systems_holding_febrl_people() {
         None,
     ));
     assert_eq!(submitted["state"], "queued", "{submitted}");
+    assert!(
+        !submitted.to_string().contains(r#""field":"recipient""#),
+        "an option the rep left out keeps its value: {submitted}"
+    );
     let mut expected = Vec::new();
     for preview in submitted["preview"]["systems"]
         .as_array()

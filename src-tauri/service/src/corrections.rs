@@ -614,11 +614,18 @@ impl Service {
                 let current = self.customer_address(conn, customer_id, *address_id)?;
                 let (proposal, chosen, reason) = standardized(address, keep_as_entered)?;
                 let ours = chosen.to_map();
+                // Only the fields the rep changed go to the systems. A system's copy may hold
+                // what the address row does not (the web store's recipient name beside the
+                // ERP's copy without one); a field the rep left alone is never overwritten.
+                let touched: FieldMap = diff(&current, &ours)
+                    .into_iter()
+                    .filter_map(|c| ours.get(&c.field).map(|v| (c.field, v.clone())))
+                    .collect();
                 for t in address_targets(conn, customer_id, *address_id, &current)? {
                     let record = (t.customer.as_str(), Some(t.address.system_id.as_str()));
                     let base = source_address_map(&t.address);
                     let base = with_earlier(conn, &t.system, record, &t.pulled_at, base)?;
-                    if let Some((base, ours)) = narrowed(&ownership, &t.system, &base, &ours) {
+                    if let Some((base, ours)) = narrowed(&ownership, &t.system, &base, &touched) {
                         targets.push(Target {
                             operation: Operation::UpdateAddress,
                             payload: Payload {

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use anyhow::Context as _;
 use clap::Subcommand;
 use concord_service::corrections::{AddressInput, Change, CorrectionRequest, Preview, Submitted};
 
@@ -19,6 +20,8 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 enum What {
     /// Correct one of a customer's addresses, or add one when no `--address-id` is given.
+    /// When correcting, an option left out keeps the address's value and `--line2 ""`
+    /// clears it.
     Address(AddressArgs),
 }
 
@@ -60,14 +63,37 @@ struct AddressArgs {
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let What::Address(a) = args.what;
     let service = ctx.open_service()?;
+    // Correcting an address: an option left out keeps what the address has (a rep fixing the
+    // street must not wipe the recipient's name); an empty value clears it.
+    let current = match a.address_id {
+        Some(address_id) => Some(
+            service
+                .show(a.customer_id)?
+                .addresses
+                .into_iter()
+                .find(|x| x.id == address_id)
+                .with_context(|| {
+                    format!(
+                        "customer {} has no address {address_id} (see `concord show {}`)",
+                        a.customer_id, a.customer_id
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let keep = |given: Option<String>, now: Option<&Option<String>>| {
+        given
+            .or_else(|| now.cloned().flatten())
+            .filter(|v| !v.is_empty())
+    };
     let address = AddressInput {
-        recipient: a.recipient,
-        company: a.company,
+        recipient: keep(a.recipient, current.as_ref().map(|c| &c.recipient)),
+        company: keep(a.company, current.as_ref().map(|c| &c.company)),
         line1: a.line1,
-        line2: a.line2,
-        city: a.city,
-        region: a.region,
-        postcode: a.postcode,
+        line2: keep(a.line2, current.as_ref().map(|c| &c.line2)),
+        city: keep(a.city, current.as_ref().map(|c| &c.city)),
+        region: keep(a.region, current.as_ref().map(|c| &c.region)),
+        postcode: keep(a.postcode, current.as_ref().map(|c| &c.postcode)),
         country: a.country,
     };
     let change = match a.address_id {

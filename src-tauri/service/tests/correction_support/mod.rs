@@ -86,7 +86,12 @@ pub fn populate(paths: &Paths, tryton: (&str, &str), vendure: (&str, &str, &str)
                 ..SourceAccount::default()
             },
             addresses: vec![
-                source_address(shared, "12 Main St", "Springfield", "62701"),
+                // The web store's copy names a recipient the ERP's copy (and so the address
+                // row) lacks: a correction must not clear it.
+                SourceAddress {
+                    recipient: Some("Ada Lovelace".into()),
+                    ..source_address(shared, "12 Main St", "Springfield", "62701")
+                },
                 source_address(other, "9 Side Rd", "Peoria", "61602"),
             ],
             ..SourceCustomer::default()
