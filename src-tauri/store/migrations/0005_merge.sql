@@ -68,3 +68,6 @@ CREATE TABLE decision_snapshot (
     before         TEXT NOT NULL CHECK (json_valid(before)),
     taken_at       TEXT NOT NULL
 );
+
+-- Resolving asks "is this question already put?" for every uncertain pair and disagreement.
+CREATE INDEX review_item_by_key ON review_item (kind, json_extract(subject, '$.key'));

@@ -479,3 +479,31 @@ fn a_supervisors_pin_follows_its_customer_when_it_merges_into_another() {
         "the supervisor's choice is not lost"
     );
 }
+
+#[test]
+fn a_pending_record_that_is_not_a_customer_is_reported_and_stops_nothing_else() {
+    let mut conn = cache();
+    pull(&conn, &guest("g-1"));
+    conn.execute(
+        "INSERT INTO source_record (system, system_id, raw_payload, normalized, fetched_at)
+         VALUES ('vendure', 'odd', '{}', '{\"system\": \"vendure\", \"emails\": \"none\"}', ?1)",
+        [T0],
+    )
+    .unwrap();
+    let odd = conn.last_insert_rowid();
+    conn.execute("INSERT INTO pending_match VALUES (?1)", [odd])
+        .unwrap();
+
+    let report = resolve(&mut conn);
+
+    assert_eq!(report.unreadable, vec![odd], "the odd record is named");
+    assert!(
+        customer_of(&conn, "vendure", "g-1").is_some(),
+        "the rest is resolved"
+    );
+    assert_eq!(
+        count(&conn, "source_record"),
+        2,
+        "the odd record is kept as received"
+    );
+}

@@ -191,6 +191,7 @@ pub(crate) fn raise_uncertain_matches(
         }
     }
 
+    let record_ids: HashMap<SourceKey, i64> = members.iter().map(|m| (m.key(), m.id)).collect();
     let mut raised = 0;
     for p in questions {
         let (a, b) = (linker.key(p.left).clone(), linker.key(p.right).clone());
@@ -212,12 +213,11 @@ pub(crate) fn raise_uncertain_matches(
             continue;
         }
         let record = |k: &SourceKey, fp: &str| {
-            let m = members.iter().find(|m| m.key() == *k);
             let customer = linker.index_of(k).map(|ix| linker.customer_of(ix).0);
             json!({
                 "system": k.system,
                 "systemId": k.id,
-                "sourceRecordId": m.map(|m| m.id),
+                "sourceRecordId": record_ids.get(k),
                 "customerId": customer,
                 "fingerprint": fp,
             })
