@@ -29,6 +29,7 @@ pub mod lookup;
 pub mod review;
 pub mod roles;
 pub mod secrets;
+pub mod settings;
 pub mod status;
 pub mod sync;
 mod systems;

@@ -24,6 +24,8 @@ pub enum Permission {
     MarkTaxExempt,
     /// Decide review items: uncertain matches, disagreements, colliding edits.
     DecideReview,
+    /// Add or remove the systems Concord syncs with.
+    ManageSystems,
 }
 
 impl Permission {
@@ -35,13 +37,15 @@ impl Permission {
             Permission::EditAccountFields => "change the customer type or price level",
             Permission::MarkTaxExempt => "change an account's tax exemption",
             Permission::DecideReview => "decide review items",
+            Permission::ManageSystems => "add or remove connected systems",
         }
     }
 }
 
 impl Role {
     /// Whether this role has `permission`. Reps correct how to reach a customer; what the
-    /// customer pays (type, price level, tax) and review decisions are a supervisor's.
+    /// customer pays (type, price level, tax), review decisions and the connected systems are a
+    /// supervisor's.
     pub fn allows(self, permission: Permission) -> bool {
         match self {
             Role::Supervisor => true,
@@ -60,6 +64,7 @@ impl Role {
             Permission::EditAccountFields,
             Permission::MarkTaxExempt,
             Permission::DecideReview,
+            Permission::ManageSystems,
         ]
         .into_iter()
         .filter(|p| self.allows(*p))
@@ -101,8 +106,8 @@ mod tests {
 
         assert_eq!(
             allowed.len(),
-            5,
-            "supervisors also decide and mark tax exemption"
+            6,
+            "supervisors also decide, mark tax exemption and manage systems"
         );
     }
 

@@ -129,6 +129,22 @@ impl Secrets {
         }
     }
 
+    /// Forgets the password of `system` wherever it is kept: the keyring entry and any copy
+    /// in the file. A password that was never stored is not an error.
+    pub fn remove(&self, system: &str) -> anyhow::Result<()> {
+        if self.keyring_allowed {
+            match self
+                .entry(system)
+                .and_then(|entry| entry.delete_credential())
+            {
+                Ok(()) | Err(keyring::Error::NoEntry) => {}
+                // Without a keyring service there is no entry to delete; the file is next.
+                Err(err) => tracing::warn!(%err, "the keyring could not delete the password"),
+            }
+        }
+        self.remove_from_file(system)
+    }
+
     fn read_file(&self) -> anyhow::Result<BTreeMap<String, String>> {
         let path = self.file();
         let text = match std::fs::read_to_string(&path) {
@@ -226,6 +242,20 @@ mod tests {
             Some("s3cret"),
             "storing a second password keeps the first"
         );
+    }
+
+    #[test]
+    fn a_removed_password_is_gone_and_the_others_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Secrets::file_only(dir.path());
+        secrets.store("erp", "s3cret").unwrap();
+        secrets.store("shop", "other").unwrap();
+
+        secrets.remove("erp").unwrap();
+
+        assert_eq!(secrets.load("erp").unwrap().1, SecretStorage::Missing);
+        assert_eq!(secrets.load("shop").unwrap().0.as_deref(), Some("other"));
+        secrets.remove("erp").expect("removing twice is harmless");
     }
 
     #[test]

@@ -3,4 +3,4 @@
 /**
  * Something a person may be allowed to do.
  */
-export type Permission = "editAddress" | "editContact" | "editAccountFields" | "markTaxExempt" | "decideReview";
+export type Permission = "editAddress" | "editContact" | "editAccountFields" | "markTaxExempt" | "decideReview" | "manageSystems";
