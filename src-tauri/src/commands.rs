@@ -7,6 +7,7 @@
 use concord_service::address_form::{AddressForm, CountryChoice};
 use concord_service::corrections::{CorrectionRequest, HistoryEntry, Preview, Submitted};
 use concord_service::review::ReviewState;
+use concord_service::settings::{CacheInfo, ConnectionTest, NewSystem, Settings};
 use concord_service::{
     AppStatus, CustomerView, LookupResults, Result, ReviewDecision, ReviewDetail, ReviewSummary,
     Service, ServiceError, SystemStatus,
@@ -118,6 +119,41 @@ pub async fn review_decide(
 #[tauri::command]
 pub async fn review_undo(service: State<'_, Service>, id: i64) -> Result<ReviewDetail> {
     off_main_thread(&service, move |s| s.review_undo(id)).await
+}
+
+/// What the Settings screen shows: the user and role, the systems in config.toml, the cache.
+#[tauri::command]
+pub async fn settings(service: State<'_, Service>) -> Result<Settings> {
+    off_main_thread(&service, Service::settings).await
+}
+
+/// Adds a system after logging in to it; supervisors only, checked by the service. The
+/// password goes to the keyring (or the named fallback file) and nowhere else.
+#[tauri::command]
+pub async fn add_system(
+    service: State<'_, Service>,
+    system: NewSystem,
+    password: String,
+) -> Result<Settings> {
+    off_main_thread(&service, move |s| s.add_system(system, &password)).await
+}
+
+/// Logs in to a configured system and says how it went.
+#[tauri::command]
+pub async fn test_connection(service: State<'_, Service>, name: String) -> Result<ConnectionTest> {
+    off_main_thread(&service, move |s| s.test_connection(&name)).await
+}
+
+/// Removes a system from config.toml with its password; supervisors only.
+#[tauri::command]
+pub async fn remove_system(service: State<'_, Service>, name: String) -> Result<Settings> {
+    off_main_thread(&service, move |s| s.remove_system(&name)).await
+}
+
+/// Where the local cache is and how much room it takes.
+#[tauri::command]
+pub async fn cache_info(service: State<'_, Service>) -> Result<CacheInfo> {
+    off_main_thread(&service, Service::cache_info).await
 }
 
 /// Runs a service operation on Tauri's blocking pool with its own handle to the service.

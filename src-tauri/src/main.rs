@@ -124,6 +124,11 @@ fn run() -> anyhow::Result<()> {
             commands::review_show,
             commands::review_decide,
             commands::review_undo,
+            commands::settings,
+            commands::add_system,
+            commands::test_connection,
+            commands::remove_system,
+            commands::cache_info,
         ])
         .run(tauri::generate_context!())
         .context("running the desktop window")?;
