@@ -1,8 +1,9 @@
 //! `concord bench sync`: how fast the pull stores what it downloads.
 //!
 //! Starts an in-process sandbox of N people, then (1) downloads every page of every stream
-//! with the same connector calls the pull makes, storing nothing, and (2) pulls the same
-//! listings into an empty cache in a temporary folder. The ratio of the two rates is the
+//! with the same connector calls the pull makes, storing nothing, (2) pulls the same listings
+//! into an empty cache in a temporary folder, and (3) downloads again, keeping the faster of
+//! the two downloads. The ratio of the two rates is the
 //! target (at least 0.7 at N = 100,000). Matching the pulled records into customers is timed
 //! on its own and is not part of either rate. The last line is JSON.
 
@@ -84,6 +85,26 @@ async fn download(source: Source) -> anyhow::Result<u64> {
     Ok(records)
 }
 
+/// Downloads every listing of both systems at once, as the pull does; records and seconds.
+fn download_all(
+    runtime: &tokio::runtime::Runtime,
+    sandbox: &Sandbox,
+) -> anyhow::Result<(u64, f64)> {
+    let started = Instant::now();
+    let records = runtime.block_on(async {
+        let tasks: Vec<_> = sources(sandbox)?
+            .into_iter()
+            .map(|source| tokio::spawn(download(source)))
+            .collect();
+        let mut total = 0;
+        for task in tasks {
+            total += task.await??;
+        }
+        anyhow::Ok(total)
+    })?;
+    Ok((records, started.elapsed().as_secs_f64()))
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -101,20 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }))?;
 
     writeln!(out, "Downloading every page without storing ...")?;
-    let started = Instant::now();
-    let downloaded: u64 = runtime.block_on(async {
-        let tasks: Vec<_> = sources(&sandbox)?
-            .into_iter()
-            .map(|source| tokio::spawn(download(source)))
-            .collect();
-        let mut total = 0;
-        for task in tasks {
-            total += task.await??;
-        }
-        anyhow::Ok(total)
-    })?;
-    let download_seconds = started.elapsed().as_secs_f64();
-
+    let (downloaded, first_download) = download_all(&runtime, &sandbox)?;
     writeln!(out, "Pulling the same listings into an empty cache ...")?;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("cache.sqlite");
@@ -129,6 +137,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "the pull did not finish: {:?}",
         report.streams
     );
+
+    // The download is timed again after the pull and the faster time kept, so a busy moment
+    // during one of them cannot flatter the pull.
+    writeln!(out, "Downloading every page again ...")?;
+    let (_, second_download) = download_all(&runtime, &sandbox)?;
+    let download_seconds = first_download.min(second_download);
 
     let resolved = if args.skip_matching {
         None
