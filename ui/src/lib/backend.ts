@@ -11,6 +11,9 @@ import type { AddressForm } from "./ipc/AddressForm";
 import type { AddressInput } from "./ipc/AddressInput";
 import type { AddressView } from "./ipc/AddressView";
 import type { AppStatus } from "./ipc/AppStatus";
+import type { CacheInfo } from "./ipc/CacheInfo";
+import type { ConfiguredSystem } from "./ipc/ConfiguredSystem";
+import type { ConnectionTest } from "./ipc/ConnectionTest";
 import type { CorrectionRequest } from "./ipc/CorrectionRequest";
 import type { CountryChoice } from "./ipc/CountryChoice";
 import type { CustomerView } from "./ipc/CustomerView";
@@ -19,12 +22,14 @@ import type { Event } from "./ipc/Event";
 import type { HistoryEntry } from "./ipc/HistoryEntry";
 import type { LookupHit } from "./ipc/LookupHit";
 import type { LookupResults } from "./ipc/LookupResults";
+import type { NewSystem } from "./ipc/NewSystem";
 import type { Preview } from "./ipc/Preview";
 import type { ReviewDecision } from "./ipc/ReviewDecision";
 import type { ReviewDetail } from "./ipc/ReviewDetail";
 import type { ReviewState } from "./ipc/ReviewState";
 import type { ReviewSummary } from "./ipc/ReviewSummary";
 import type { ServiceError } from "./ipc/ServiceError";
+import type { Settings } from "./ipc/Settings";
 import type { Submitted } from "./ipc/Submitted";
 import type { SystemStatus } from "./ipc/SystemStatus";
 
@@ -33,6 +38,9 @@ export type {
   AddressInput,
   AddressView,
   AppStatus,
+  CacheInfo,
+  ConfiguredSystem,
+  ConnectionTest,
   CorrectionRequest,
   CountryChoice,
   CustomerView,
@@ -41,12 +49,14 @@ export type {
   HistoryEntry,
   LookupHit,
   LookupResults,
+  NewSystem,
   Preview,
   ReviewDecision,
   ReviewDetail,
   ReviewState,
   ReviewSummary,
   ServiceError,
+  Settings,
   Submitted,
   SystemStatus,
 };
@@ -85,6 +95,19 @@ export interface Backend {
   reviewDecide(id: number, decision: ReviewDecision): Promise<ReviewDetail>;
   /** Undoes the decision on an item, which is open again (supervisors only). */
   reviewUndo(id: number): Promise<ReviewDetail>;
+  /** The user, role, the systems in the settings file and the cache, for Settings. */
+  settings(): Promise<Settings>;
+  /**
+   * Logs in to a new system, then keeps its password and adds it (supervisors only). The
+   * password is passed through, never kept.
+   */
+  addSystem(system: NewSystem, password: string): Promise<Settings>;
+  /** Logs in to a configured system with its stored password; a failed login resolves. */
+  testConnection(name: string): Promise<ConnectionTest>;
+  /** Removes a system and forgets its password (supervisors only). */
+  removeSystem(name: string): Promise<Settings>;
+  /** Where the local cache is and how many bytes it takes. */
+  cacheInfo(): Promise<CacheInfo>;
   /** The lookup the app was started for (a screen pop), once; null after that. */
   takeScreenPop(): Promise<string | null>;
   /** Calls `listener` with every event until the returned function is called. */
@@ -175,6 +198,11 @@ export const tauriBackend: Backend = {
   reviewShow: (id) => call<ReviewDetail>("review_show", { id }),
   reviewDecide: (id, decision) => call<ReviewDetail>("review_decide", { id, decision }),
   reviewUndo: (id) => call<ReviewDetail>("review_undo", { id }),
+  settings: () => call<Settings>("settings"),
+  addSystem: (system, password) => call<Settings>("add_system", { system, password }),
+  testConnection: (name) => call<ConnectionTest>("test_connection", { name }),
+  removeSystem: (name) => call<Settings>("remove_system", { name }),
+  cacheInfo: () => call<CacheInfo>("cache_info"),
   takeScreenPop: () => call<string | null>("take_screen_pop"),
   subscribe(listener) {
     const stops = [

@@ -10,6 +10,7 @@ import type {
   AppStatus,
   Backend,
   BackendEvent,
+  ConfiguredSystem,
   CorrectionRequest,
   CountryChoice,
   CustomerView,
@@ -17,6 +18,7 @@ import type {
   LookupHit,
   Preview,
   ReviewDetail,
+  Settings,
   SystemStatus,
 } from "./backend";
 import { BackendError } from "./backend";
@@ -265,6 +267,29 @@ const DEMO_STATUS: AppStatus = {
   role: "supervisor",
 };
 
+/** The systems in the fake settings file; tests may pass their own. */
+export const DEMO_CONFIGURED: ConfiguredSystem[] = [
+  {
+    name: "erp",
+    kind: "tryton",
+    url: "https://erp.example.com/",
+    database: "shop",
+    login: "concord",
+    secret: { kind: "keyring" },
+  },
+  {
+    name: "web store",
+    kind: "vendure",
+    url: "https://shop.example.com/admin-api",
+    database: null,
+    login: "concord",
+    secret: { kind: "keyring" },
+  },
+];
+
+/** The password the fake systems accept; any other fails to log in, as a real one would. */
+export const FAKE_PASSWORD = "correct horse";
+
 export interface FakeOptions {
   customers?: CustomerView[];
   status?: AppStatus;
@@ -274,6 +299,8 @@ export interface FakeOptions {
   review?: ReviewDetail[];
   /** What takeScreenPop hands over once. */
   screenPop?: string | null;
+  /** The systems in the settings file. */
+  configured?: ConfiguredSystem[];
 }
 
 /** A backend answering from memory. */
@@ -299,6 +326,26 @@ export function createFakeBackend(options: FakeOptions = {}): Backend & {
     }
   };
   const emit = (event: BackendEvent) => listeners.forEach((listener) => listener(event));
+  let configured = structuredClone(options.configured ?? DEMO_CONFIGURED);
+  const startedWith = JSON.stringify(configured);
+  const cache = { path: "/home/dana/.local/share/concord/cache.sqlite", bytes: 48_562_176 };
+  const settings = (): Settings => {
+    const status = options.status ?? DEMO_STATUS;
+    return {
+      user: status.user,
+      role: status.role,
+      canManageSystems: status.role === "supervisor",
+      systems: structuredClone(configured),
+      configFile: "/home/dana/.config/concord/config.toml",
+      restartNeeded: JSON.stringify(configured) !== startedWith,
+      cache: { ...cache },
+    };
+  };
+  const manager = () => {
+    if ((options.status ?? DEMO_STATUS).role !== "supervisor") {
+      throw new BackendError("forbidden", "a rep may not add or remove connected systems; ask a supervisor");
+    }
+  };
 
   return {
     appStatus: () => Promise.resolve(options.status ?? DEMO_STATUS),
@@ -419,6 +466,60 @@ export function createFakeBackend(options: FakeOptions = {}): Backend & {
         found.decision = null;
         return structuredClone(found);
       }),
+
+    settings: () => Promise.resolve(settings()),
+
+    addSystem: (system, password) =>
+      attempt(() => {
+        manager();
+        const same = configured.find(
+          (s) => s.kind === system.kind || s.name.toLowerCase() === system.name.toLowerCase(),
+        );
+        if (same) {
+          throw new BackendError(
+            "invalidInput",
+            same.kind === system.kind
+              ? `"${same.name}" is already the ${same.kind} system; the cache keeps one system of each kind`
+              : `a system called "${same.name}" is already connected`,
+          );
+        }
+        if (system.kind === "tryton" && !system.database?.trim()) {
+          throw new BackendError("invalidInput", "a Tryton system needs its database name");
+        }
+        if (password !== FAKE_PASSWORD) {
+          throw new BackendError("invalidInput", `${system.url}: the login ${system.login} was refused`);
+        }
+        configured = [
+          ...configured,
+          {
+            ...system,
+            database: system.kind === "tryton" ? system.database : null,
+            secret: { kind: "keyring" },
+          },
+        ];
+        return settings();
+      }),
+
+    testConnection: (name) =>
+      attempt(() => {
+        const system = configured.find((s) => s.name === name);
+        if (!system) throw new BackendError("notFound", `no system called "${name}" is connected`);
+        return system.secret.kind === "missing"
+          ? { name, ok: false, message: "no password is stored for it: remove it and add it again" }
+          : { name, ok: true, message: `logged in to ${system.url} as ${system.login}` };
+      }),
+
+    removeSystem: (name) =>
+      attempt(() => {
+        manager();
+        if (!configured.some((s) => s.name === name)) {
+          throw new BackendError("notFound", `no system called "${name}" is connected`);
+        }
+        configured = configured.filter((s) => s.name !== name);
+        return settings();
+      }),
+
+    cacheInfo: () => Promise.resolve({ ...cache }),
 
     takeScreenPop() {
       const pop = pendingPop;
