@@ -130,10 +130,15 @@ describe("settings", () => {
     expect(await within(form).findByText("Added web store.")).toBeInTheDocument();
     expect(within(form).getByLabelText("Password")).toHaveValue("");
     expect(within(form).getByLabelText("Name"), "the form is ready for the next").toHaveValue("");
-    expect((await rows()).map((r) => within(r).getByRole("rowheader").textContent)).toEqual([
+    const after = await rows();
+    expect(after.map((r) => within(r).getByRole("rowheader").textContent)).toEqual([
       "erp (tryton)",
       "web store (vendure)",
     ]);
+    expect(after[1], "the running sync has not met it yet").toHaveTextContent(
+      "after Concord restarts",
+    );
+    expect(screen.getByTestId("restart-needed")).toBeInTheDocument();
   });
 
   it("keeps what was typed but not the password when the login is refused", async () => {
