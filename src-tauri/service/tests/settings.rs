@@ -94,7 +94,11 @@ fn a_wrong_password_is_a_failed_test_with_the_reason() {
     let tested = service.test_connection("erp").unwrap();
 
     assert!(!tested.ok);
-    assert!(!tested.message.is_empty());
+    assert!(
+        tested.message.contains("refused the credentials"),
+        "classified as a refused login: {}",
+        tested.message
+    );
     assert!(
         !tested.message.contains("not the password"),
         "never quotes the password: {}",
@@ -181,4 +185,69 @@ fn the_cache_size_counts_the_database_and_its_log() {
         dir.path().join("cache.sqlite-shm").exists() && info.bytes > main_file,
         "an open cache in WAL mode has its -shm file, and it is counted"
     );
+}
+
+/// The real Tryton and Vendure of `tests/systems/up`, as config.toml lines and passwords.
+fn real_systems() -> Option<(String, String, String)> {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (
+        Some(t_url),
+        Some(t_db),
+        Some(t_user),
+        Some(t_password),
+        Some(v_url),
+        Some(v_user),
+        Some(v_password),
+    ) = (
+        get("CONCORD_TEST_TRYTON_URL"),
+        get("CONCORD_TEST_TRYTON_DB"),
+        get("CONCORD_TEST_TRYTON_USER"),
+        get("CONCORD_TEST_TRYTON_PASSWORD"),
+        get("CONCORD_TEST_VENDURE_URL"),
+        get("CONCORD_TEST_VENDURE_USER"),
+        get("CONCORD_TEST_VENDURE_PASSWORD"),
+    )
+    else {
+        if std::env::var("CONCORD_SKIP_REAL_SYSTEMS").is_ok_and(|v| v == "1") {
+            return None;
+        }
+        panic!("this test needs the real systems: run `eval \"$(tests/systems/up)\"` first");
+    };
+    let config = format!(
+        "{SUPERVISOR}\n[[systems]]\nname = \"erp\"\nkind = \"tryton\"\nurl = {t_url:?}\n\
+         database = {t_db:?}\nlogin = {t_user:?}\n\n[[systems]]\nname = \"web store\"\n\
+         kind = \"vendure\"\nurl = {v_url:?}\nlogin = {v_user:?}\n"
+    );
+    Some((config, t_password, v_password))
+}
+
+#[test]
+fn testing_the_real_systems_logs_in_and_names_a_refused_password() {
+    std::env::set_var("CONCORD_SECRETS", "file");
+    let Some((config, tryton_password, vendure_password)) = real_systems() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let service = open(dir.path(), &config);
+    let secrets = concord_service::secrets::Secrets::file_only(dir.path());
+    secrets.store("erp", &tryton_password).unwrap();
+    secrets.store("web store", &vendure_password).unwrap();
+
+    let erp = service.test_connection("erp").unwrap();
+    let shop = service.test_connection("web store").unwrap();
+
+    assert!(erp.ok, "{}", erp.message);
+    assert!(shop.ok, "{}", shop.message);
+
+    secrets.store("erp", "not the password").unwrap();
+    secrets.store("web store", "not the password").unwrap();
+    for name in ["erp", "web store"] {
+        let refused = service.test_connection(name).unwrap();
+        assert!(!refused.ok, "{name}: {}", refused.message);
+        assert!(
+            refused.message.contains("refused the credentials"),
+            "{name}: the reason says the login was refused: {}",
+            refused.message
+        );
+    }
 }
