@@ -5,6 +5,9 @@
 //! running sync keeps the systems it was opened with until the next start (see
 //! [`Settings::restart_needed`]).
 //!
+//! TODO(settings-reload): pick up added and removed systems without a restart; the service
+//! holds its settings as read at open and the sync reads them from there.
+//!
 //! Removing a system edits the settings file's text rather than writing the settings again,
 //! so every other line the person wrote (comments, order, layout) stays as it was.
 

@@ -2,7 +2,7 @@ import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
-import type { AppStatus, ConfiguredSystem } from "../backend";
+import type { AppStatus, ConfiguredSystem, SystemStatus } from "../backend";
 import { createFakeBackend, FAKE_PASSWORD } from "../fake-backend";
 import Settings from "./Settings.svelte";
 
@@ -157,6 +157,30 @@ describe("settings", () => {
     expect(within(form).getByLabelText("Name")).toHaveValue("erp");
     expect(within(form).getByLabelText("Database")).toHaveValue("shop");
     expect(within(form).getByLabelText("Password")).toHaveValue("");
+  });
+
+  it("shows the embedded sandbox's systems, with no Test or Remove, while none is configured", async () => {
+    const sandbox: SystemStatus = {
+      name: "sandbox ERP",
+      kind: "tryton",
+      url: null,
+      embeddedSandbox: true,
+      lastAttemptAt: "2026-12-03T09:00:00Z",
+      lastSuccessAt: "2026-12-03T09:00:00Z",
+      lastError: null,
+      recordsPulled: 2000,
+      setAside: 3,
+      streams: [],
+      secret: { kind: "missing" },
+    };
+    render(Settings, { backend: createFakeBackend({ configured: [], systems: [sandbox] }) });
+
+    const table = await screen.findByTestId("systems");
+    const row = within(table).getByRole("rowheader", { name: /sandbox ERP/ }).closest("tr")!;
+    expect(row).toHaveTextContent("embedded sandbox");
+    expect(row).toHaveTextContent("not needed (embedded sandbox)");
+    expect(row).toHaveTextContent("3 records set aside");
+    expect(within(table).queryByRole("button")).toBeNull();
   });
 
   it("lets a rep test systems but not add or remove them", async () => {
