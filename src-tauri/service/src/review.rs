@@ -173,6 +173,8 @@ pub struct MatchEvidence {
     pub fields: Vec<FieldWeight>,
     pub total_bits: f64,
     pub probability: f64,
+    /// Why the engine asked a person instead of deciding, in words a supervisor reads.
+    pub held_because: String,
 }
 
 /// A value a system holds, with where and when.
@@ -338,11 +340,16 @@ fn headline(kind: ReviewKind, item: &review_item::ReviewItem) -> String {
                     r["systemId"].as_str().unwrap_or("?")
                 )
             };
+            // A rounded "100 %" would claim certainty the engine never has.
+            let likely = if p >= 0.999 {
+                "over 99.9 %".to_string()
+            } else {
+                format!("{:.0} %", p * 100.0)
+            };
             format!(
-                "Are {} and {} the same customer? ({:.0} % likely)",
+                "Are {} and {} the same customer? ({likely} likely)",
                 name(0),
                 name(1),
-                p * 100.0
             )
         }
         ReviewKind::Disagreement => {
@@ -414,7 +421,33 @@ fn match_evidence(item: &review_item::ReviewItem) -> Option<MatchEvidence> {
         fields,
         total_bits: e["totalBits"].as_f64()?,
         probability: e["probability"].as_f64()?,
+        held_because: held_because(e["reason"].as_str().unwrap_or_default()).to_string(),
     })
+}
+
+/// The engine's reason for a review (`concord_core::matching::Reason`, as stored), as a
+/// sentence. A pair can score high and still be held: the sentence says what stopped it.
+fn held_because(reason: &str) -> &'static str {
+    match reason {
+        "score" => "The score falls between the thresholds for linking and for keeping apart.",
+        "email_only" => "Only the email agrees, which is never enough to link on its own.",
+        "shared_identifier" => {
+            "An email or tax ID is the same although the rest differs; a person should look."
+        }
+        "one_record_per_system" => {
+            "Linking would put two records of one system into one customer."
+        }
+        "strong_non_match_in_cluster" => {
+            "Linking would join a record to another it strongly disagrees with, through a third."
+        }
+        "cluster_too_large" => {
+            "Linking would make a customer larger than Concord builds without a person."
+        }
+        "kept_apart" => {
+            "A supervisor said these are not the same person, and a compared field has changed since."
+        }
+        _ => "The engine could not settle this pair on its own.",
+    }
 }
 
 fn held(v: &serde_json::Value, value: &serde_json::Value) -> HeldValue {

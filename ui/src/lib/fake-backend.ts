@@ -207,6 +207,7 @@ export const DEMO_REVIEW: ReviewDetail[] = [
       ],
       totalBits: 4.3,
       probability: 0.95,
+      heldBecause: "The score falls between the thresholds for linking and for keeping apart.",
     },
     disagreement: null,
     subject: {},

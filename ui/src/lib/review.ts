@@ -26,7 +26,9 @@ export function collidingFields(evidence: unknown): CollidingField[] {
 
 /** "87 %" for a probability; the last few tenths matter near certainty. */
 export function describeProbability(p: number): string {
-  if (p >= 0.995 && p < 1) return `${(p * 100).toFixed(1)} %`;
+  // A rounded "100 %" would claim certainty the engine never has.
+  if (p >= 0.999) return "over 99.9 %";
+  if (p >= 0.995) return `${(p * 100).toFixed(1)} %`;
   return `${Math.round(p * 100)} %`;
 }
 

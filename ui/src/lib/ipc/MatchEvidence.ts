@@ -6,4 +6,8 @@ import type { RecordRef } from "./RecordRef";
  * Why two records may be the same customer: prior + every field's bits = total; the
  * probability follows from the total alone.
  */
-export type MatchEvidence = { left: RecordRef, right: RecordRef, priorBits: number, fields: Array<FieldWeight>, totalBits: number, probability: number, };
+export type MatchEvidence = { left: RecordRef, right: RecordRef, priorBits: number, fields: Array<FieldWeight>, totalBits: number, probability: number, 
+/**
+ * Why the engine asked a person instead of deciding, in words a supervisor reads.
+ */
+heldBecause: string, };
