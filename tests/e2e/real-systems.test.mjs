@@ -11,7 +11,17 @@
 // target/e2e/real-systems-*.png.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -22,6 +32,7 @@ import { cli, concord, removeDataDir, repo, shoot, sleep, startDesktop } from ".
 const stateDir = join(repo, "target/systems-realworld");
 const envFile = process.env.CONCORD_REAL_WORLD_ENV ?? join(stateDir, "env");
 const sourceDir = join(stateDir, "concord");
+const shots = join(repo, "target/e2e");
 const HOW_TO_PRODUCE =
   "start the real systems and run the real-world suite first:\n" +
   "  CONCORD_SYSTEMS_STATE=$PWD/target/systems-realworld tests/systems/up\n" +
@@ -233,6 +244,19 @@ async function vendureStreets(env, customer) {
   return data.customer.addresses.map((a) => a.streetLine1);
 }
 
+/**
+ * Scrolls the account pane to `selector` for a screenshot. Element.scrollIntoView also
+ * scrolls the window itself, which pushes the status bar up and leaves a blank strip.
+ */
+async function showInPane(browser, selector) {
+  const element = await browser.$(selector);
+  await browser.execute((el) => {
+    el.scrollIntoView({ block: "center" });
+    document.scrollingElement.scrollTop = 0;
+    document.scrollingElement.scrollLeft = 0;
+  }, element);
+}
+
 /** Waits for `element`; on failure saves a screenshot and says what the app showed instead. */
 async function waitOrExplain(browser, selector, timeout, what) {
   try {
@@ -266,6 +290,11 @@ if (missing.length > 0 && skip) {
 
     before(async () => {
       assert.ok(existsSync(cli), `the command line must be built first: ${cli}`);
+      // A failure screenshot left by an earlier run would tell of a failure that is not this one.
+      mkdirSync(shots, { recursive: true });
+      for (const name of readdirSync(shots).filter((n) => n.startsWith("real-systems-"))) {
+        rmSync(join(shots, name));
+      }
       env = readEnv(envFile);
       truth = readTruth(env);
       // The copy keeps its passwords in its own file (see copyDataFolder); the command line
@@ -337,14 +366,15 @@ if (missing.length > 0 && skip) {
       await shoot(browser, "real-systems-4-form");
       await browser.$('[data-testid="check-address"]').click();
       await waitOrExplain(browser, '[data-testid="preview"]', 30_000, "the preview never came back");
-      // A standardizer may rewrite what was typed; the journey saves the street line as the
-      // rep typed it, so that is what the systems must hold.
+      // The check may rewrite what was typed (the suggestion then shows its changes); the
+      // caller read this street line out, so the rep keeps it as entered, with a reason.
+      // An address the check already accepts as written is saved with the suggestion.
       const keep = await browser.$('[data-testid="keep-as-entered"]');
-      if ((await keep.isExisting()) && !(await keep.isSelected())) await keep.click();
-      // Keeping what was typed needs a reason, whether the rep chose it or the check did
-      // (an address it could not standardize).
-      const reason = await browser.$('[data-testid="keep-reason"]');
-      if (await reason.waitForExist({ timeout: 5_000 }).catch(() => false)) {
+      const rewrites = await browser.$('[data-testid="suggestion"] dl.diff').isExisting();
+      if (rewrites && !(await keep.isSelected())) await keep.click();
+      if ((await keep.isExisting()) && (await keep.isSelected())) {
+        const reason = await browser.$('[data-testid="keep-reason"]');
+        await reason.waitForExist({ timeout: 10_000, timeoutMsg: "keeping as entered asked no reason" });
         await reason.setValue("The caller read the new street line out");
       }
       const save = await browser.$('[data-testid="save-correction"]');
@@ -355,6 +385,7 @@ if (missing.length > 0 && skip) {
         assert.doesNotMatch(row, /nothing sent/, `the correction goes to ${system}: ${row}`);
         assert.ok(row.includes(line1), `${system}'s preview shows the new street line: ${row}`);
       }
+      await showInPane(browser, '[data-testid="preview"]');
       await shoot(browser, "real-systems-5-preview");
     });
 
@@ -384,6 +415,7 @@ if (missing.length > 0 && skip) {
           assert.fail(`${system} never confirmed the correction within ${CONFIRM_TIMEOUT_MS} ms; it says "${last}"`);
         }
       }
+      await showInPane(browser, '[data-testid="preview"]');
       await shoot(browser, "real-systems-6-confirmed");
     });
 
