@@ -371,9 +371,6 @@ fn validation(c: &Correction) -> (&'static str, &serde_json::Value) {
     (status, c.typed.as_ref().unwrap_or(&NONE))
 }
 
-// TODO(resolve): a locally added address keeps its own row after the next pull brings each
-// system's new copy as a row keyed by that system's address ID, so it shows twice until the
-// rows are tied together (the pusher knows the new IDs; the row does not record them yet).
 /// Adds the address of an `add_address` correction and returns its row id.
 pub fn insert_address(
     conn: &Connection,
@@ -530,6 +527,40 @@ pub fn overlay_corrections(conn: &Connection, customer_id: i64, at: &str) -> rus
             apply_local(conn, &c, at)?;
         }
     }
+    drop_added_rows_now_pulled(conn, customer_id)?;
+    Ok(())
+}
+
+/// An address added in Concord has a row of its own (no source record) until the systems'
+/// copies come back in a pull, keyed by their own address IDs. From then on the pulled row is
+/// the address: the local row is removed, or the address would show twice. Rows are the same
+/// address when street line, postcode and country agree, ignoring case, spacing and
+/// punctuation (a system may reformat what it stores).
+fn drop_added_rows_now_pulled(conn: &Connection, customer_id: i64) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT id, source_record_id IS NULL, line1, coalesce(postcode, ''), country
+         FROM address WHERE customer_id = ?1",
+    )?;
+    let rows = stmt
+        .query_map([customer_id], |r| {
+            let key = (
+                fold(&r.get::<_, String>(2)?),
+                fold(&r.get::<_, String>(3)?),
+                fold(&r.get::<_, String>(4)?),
+            );
+            Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?, key))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let pulled: std::collections::HashSet<_> = rows
+        .iter()
+        .filter(|(_, local, _)| !local)
+        .map(|(_, _, key)| key)
+        .collect();
+    for (id, local, key) in &rows {
+        if *local && pulled.contains(key) {
+            conn.execute("DELETE FROM address WHERE id = ?1", [id])?;
+        }
+    }
     Ok(())
 }
 
@@ -588,6 +619,70 @@ mod tests {
             },
         )
         .unwrap()
+    }
+
+    #[test]
+    fn an_added_address_gives_way_to_its_pulled_copy() {
+        let (conn, customer) = cache_with_customer();
+        let local = an_address(&conn, customer);
+        let other = address::insert(
+            &conn,
+            &Address {
+                customer_id: customer,
+                kind: "shipping".into(),
+                line1: "9 Side Rd".into(),
+                country: "US".into(),
+                validation_status: "not_checked".into(),
+                updated_at: "t0".into(),
+                ..Address::default()
+            },
+        )
+        .unwrap();
+        let record = crate::table::source_record::upsert(
+            &conn,
+            &crate::table::source_record::SourceRecord {
+                id: 0,
+                system: "vendure".into(),
+                system_id: "7".into(),
+                version: None,
+                raw_payload: "{}".into(),
+                normalized: serde_json::json!({}),
+                fetched_at: "t1".into(),
+            },
+        )
+        .unwrap();
+        let pulled = address::insert(
+            &conn,
+            &Address {
+                customer_id: customer,
+                source_record_id: Some(record),
+                kind: "shipping".into(),
+                line1: "1 OLD RD.".into(),
+                postcode: Some("62701".into()),
+                country: "US".into(),
+                validation_status: "not_checked".into(),
+                updated_at: "t1".into(),
+                ..Address::default()
+            },
+        )
+        .unwrap();
+
+        overlay_corrections(&conn, customer, "t2").unwrap();
+
+        let ids: Vec<i64> = address::for_customer(&conn, customer)
+            .unwrap()
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        assert!(
+            !ids.contains(&local),
+            "the local copy of a pulled address goes"
+        );
+        assert!(ids.contains(&pulled), "the system's copy stays");
+        assert!(
+            ids.contains(&other),
+            "an added address not pulled yet stays"
+        );
     }
 
     #[test]
