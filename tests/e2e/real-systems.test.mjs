@@ -54,7 +54,9 @@ function readEnv(path) {
   const vars = {};
   for (const line of readFileSync(path, "utf8").split("\n")) {
     const at = line.indexOf("=");
-    if (at > 0 && !line.trimStart().startsWith("#")) vars[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    if (at > 0 && !line.trimStart().startsWith("#")) {
+      vars[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    }
   }
   return vars;
 }
@@ -67,7 +69,9 @@ function need(env, name) {
 /** The truth the real-world suite kept for the systems it loaded: the largest load wins. */
 function readTruth(env) {
   const pid = need(env, "CONCORD_TEST_TRYTON_PID");
-  const files = readdirSync(stateDir).filter((name) => name.startsWith("truth-") && name.endsWith(`-${pid}.json`));
+  const files = readdirSync(stateDir).filter(
+    (name) => name.startsWith("truth-") && name.endsWith(`-${pid}.json`),
+  );
   assert.ok(files.length > 0, `no truth-*-${pid}.json in ${stateDir}: ${HOW_TO_PRODUCE}`);
   files.sort((a, b) => Number(b.split("-")[1]) - Number(a.split("-")[1]));
   return JSON.parse(readFileSync(join(stateDir, files[0]), "utf8"));
@@ -84,7 +88,8 @@ function copyDataFolder(env) {
   const dataDir = mkdtempSync(join(tmpdir(), "concord-e2e-real-"));
   const config = readFileSync(join(sourceDir, "config.toml"), "utf8");
   assert.doesNotMatch(config, /^\[user\]/m, "the suite's folder names no user; the copy adds one");
-  writeFileSync(join(dataDir, "config.toml"), `${config}\n[user]\nname = "Sam Okafor"\nrole = "rep"\n`);
+  const user = `\n[user]\nname = "Sam Okafor"\nrole = "rep"\n`;
+  writeFileSync(join(dataDir, "config.toml"), `${config}${user}`);
   for (const name of ["cache.sqlite", "cache.sqlite-wal", "cache.sqlite-shm"]) {
     if (existsSync(join(sourceDir, name))) copyFileSync(join(sourceDir, name), join(dataDir, name));
   }
@@ -120,7 +125,9 @@ async function waitForFreshSync(dataDir, before) {
     await sleep(1_000);
   }
   const status = concord(dataDir, ["status"]);
-  throw new Error(`the app never synced both real systems within ${SYNC_TIMEOUT_MS} ms:\n${status}`);
+  throw new Error(
+    `the app never synced both real systems within ${SYNC_TIMEOUT_MS} ms:\n${status}`,
+  );
 }
 
 /**
@@ -154,18 +161,21 @@ function pickPerson(dataDir, truth) {
     // caller is one whose address the check accepts with it, for both systems.
     const line1 = newStreetLine(erp.line1);
     const address = view.addresses[card];
-    const dryRun = spawnSync(
-      cli,
-      ["edit", "address", String(view.customerId), "--address-id", String(address.id),
-        "--line1", line1, "--country", address.country, "--dry-run", "--json", "--data-dir", dataDir],
-      { encoding: "utf8", timeout: 30_000 },
-    );
+    const args = [
+      "edit", "address", String(view.customerId), "--address-id", String(address.id),
+      "--line1", line1, "--country", address.country, "--dry-run", "--json",
+      "--data-dir", dataDir,
+    ];
+    const dryRun = spawnSync(cli, args, { encoding: "utf8", timeout: 30_000 });
     if (dryRun.status !== 0) continue;
     const targets = JSON.parse(dryRun.stdout).systems.filter((t) => t.changes?.length > 0);
     if (targets.length !== 2) continue;
     return { number, person, view, erpLine1: erp.line1, card, line1 };
   }
-  throw new Error("no loaded person is found first by their ERP phone, with both systems linked and an address the check accepts");
+  throw new Error(
+    "no loaded person is found first by their ERP phone, with both systems linked and an " +
+      "address the check accepts",
+  );
 }
 
 /** A street line that is new for this run: a rerun starts from what the last run stored. */
@@ -177,9 +187,23 @@ function newStreetLine(current) {
   }
 }
 
+/** Fails at once, and says how to start them, when the env file's systems do not answer. */
+async function checkRunning(env) {
+  for (const name of ["CONCORD_TEST_TRYTON_URL", "CONCORD_TEST_VENDURE_URL"]) {
+    const url = need(env, name);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      const why = err.cause?.code ?? err.message;
+      assert.fail(`${url} (${name} in ${envFile}) does not answer (${why}): ${HOW_TO_PRODUCE}`);
+    }
+  }
+}
+
 /** One Tryton JSON-RPC call, logged in with the env file's credentials. */
 async function tryton(env) {
-  const url = `${need(env, "CONCORD_TEST_TRYTON_URL").replace(/\/+$/, "")}/${need(env, "CONCORD_TEST_TRYTON_DB")}/rpc/`;
+  const base = need(env, "CONCORD_TEST_TRYTON_URL").replace(/\/+$/, "");
+  const url = `${base}/${need(env, "CONCORD_TEST_TRYTON_DB")}/rpc/`;
   const user = need(env, "CONCORD_TEST_TRYTON_USER");
   const post = async (method, params, authorization) => {
     const response = await fetch(url, {
@@ -207,7 +231,10 @@ async function vendure(env) {
   const post = async (query, variables, token) => {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
     assert.equal(response.status, 200, `Vendure answered with HTTP ${response.status}`);
@@ -220,7 +247,8 @@ async function vendure(env) {
        __typename ... on ErrorResult { errorCode message } } }`,
     { u: need(env, "CONCORD_TEST_VENDURE_USER"), p: need(env, "CONCORD_TEST_VENDURE_PASSWORD") },
   );
-  assert.equal(login.data.login.__typename, "CurrentUser", `Vendure login: ${JSON.stringify(login.data)}`);
+  const answer = JSON.stringify(login.data);
+  assert.equal(login.data.login.__typename, "CurrentUser", `Vendure login: ${answer}`);
   assert.ok(login.token, "Vendure's login gave a session token");
   return async (query, variables) => (await post(query, variables, login.token)).data;
 }
@@ -269,7 +297,8 @@ async function waitOrExplain(browser, selector, timeout, what) {
 }
 
 if (missing.length > 0 && skip) {
-  describe("the desktop app on the real systems", { skip: "CONCORD_SKIP_REAL_SYSTEMS=1" }, () => {
+  const why = `CONCORD_SKIP_REAL_SYSTEMS=1 and no real systems here (missing ${missing})`;
+  describe("the desktop app on the real systems", { skip: why }, () => {
     it("walks a rep's journey against the real Tryton and Vendure", () => {});
   });
 } else if (missing.length > 0) {
@@ -296,6 +325,7 @@ if (missing.length > 0 && skip) {
         rmSync(join(shots, name));
       }
       env = readEnv(envFile);
+      await checkRunning(env);
       truth = readTruth(env);
       // The copy keeps its passwords in its own file (see copyDataFolder); the command line
       // used as the test's eyes reads them the same way.
@@ -341,19 +371,22 @@ if (missing.length > 0 && skip) {
       const name = await browser.$('[data-testid="customer-name"]');
       await name.waitForExist({ timeout: 20_000, timeoutMsg: "Enter never opened the account" });
 
-      assert.equal(await name.getText(), caller.view.displayName, "Enter opens the person called about");
+      assert.equal(await name.getText(), caller.view.displayName, "Enter opens the caller");
       const ids = await browser.$('[data-testid="system-ids"]').getText();
-      assert.match(ids, new RegExp(`Tryton ID\\s*${caller.person.erp.id}(?!\\d)`), `the ERP's party ID: ${ids}`);
-      assert.match(ids, new RegExp(`Vendure ID\\s*${caller.person.web.id}(?!\\d)`), `the web store's: ${ids}`);
+      const shows = (label, id) => new RegExp(`${label} ID\\s*${id}(?!\\d)`);
+      assert.match(ids, shows("Tryton", caller.person.erp.id), `the ERP's party ID: ${ids}`);
+      assert.match(ids, shows("Vendure", caller.person.web.id), `the web store's: ${ids}`);
       await shoot(browser, "real-systems-3-account");
     });
 
-    it("corrects the ERP's address with a new street line and previews it for both systems", async () => {
+    it("corrects the ERP's address with a new street line, previewed for both", async () => {
       assert.ok(caller, "an earlier step failed: no account is open");
-      line1 = caller.line1;
+      const typed = caller.line1;
       const cards = await browser.$$('[data-testid="address"]');
       assert.ok(cards.length > caller.card, `the account shows ${cards.length} addresses`);
-      const correct = await cards[caller.card].$(`button[aria-label="Correct this address: ${caller.erpLine1}"]`);
+      const correct = await cards[caller.card].$(
+        `button[aria-label="Correct this address: ${caller.erpLine1}"]`,
+      );
       await correct.waitForClickable({
         timeout: 20_000,
         timeoutMsg: `the account shows no address at ${caller.erpLine1}`,
@@ -362,10 +395,11 @@ if (missing.length > 0 && skip) {
       const field = await browser.$('[data-testid="field-line1"]');
       await field.waitForExist({ timeout: 20_000, timeoutMsg: "the country's form never showed" });
 
-      await field.setValue(line1);
+      await field.setValue(typed);
       await shoot(browser, "real-systems-4-form");
       await browser.$('[data-testid="check-address"]').click();
-      await waitOrExplain(browser, '[data-testid="preview"]', 30_000, "the preview never came back");
+      const preview = '[data-testid="preview"]';
+      await waitOrExplain(browser, preview, 30_000, "the preview never came back");
       // The check may rewrite what was typed (the suggestion then shows its changes); the
       // caller read this street line out, so the rep keeps it as entered, with a reason.
       // An address the check already accepts as written is saved with the suggestion.
@@ -374,7 +408,7 @@ if (missing.length > 0 && skip) {
       if (rewrites && !(await keep.isSelected())) await keep.click();
       if ((await keep.isExisting()) && (await keep.isSelected())) {
         const reason = await browser.$('[data-testid="keep-reason"]');
-        await reason.waitForExist({ timeout: 10_000, timeoutMsg: "keeping as entered asked no reason" });
+        await reason.waitForExist({ timeout: 10_000, timeoutMsg: "keeping it asked no reason" });
         await reason.setValue("The caller read the new street line out");
       }
       const save = await browser.$('[data-testid="save-correction"]');
@@ -383,10 +417,15 @@ if (missing.length > 0 && skip) {
       for (const system of ["tryton", "vendure"]) {
         const row = await browser.$(`[data-testid="push-${system}"]`).getText();
         assert.doesNotMatch(row, /nothing sent/, `the correction goes to ${system}: ${row}`);
-        assert.ok(row.includes(line1), `${system}'s preview shows the new street line: ${row}`);
+        assert.ok(row.includes(typed), `${system}'s preview shows the new street line: ${row}`);
+        // TODO(corrections): when the two systems' copies differ in other fields (the web
+        // store's has a second line and a name the ERP's lacks), this preview also clears
+        // those in the web store, though the rep changed only the street; once corrections
+        // send only the fields the rep changed, assert the row lists the street alone.
       }
       await showInPane(browser, '[data-testid="preview"]');
       await shoot(browser, "real-systems-5-preview");
+      line1 = typed;
     });
 
     it("saves, and both real systems confirm the background push", async () => {
@@ -412,7 +451,9 @@ if (missing.length > 0 && skip) {
           );
         } catch {
           await shoot(browser, "real-systems-not-confirmed");
-          assert.fail(`${system} never confirmed the correction within ${CONFIRM_TIMEOUT_MS} ms; it says "${last}"`);
+          assert.fail(
+            `${system} never confirmed the correction within ${CONFIRM_TIMEOUT_MS} ms: "${last}"`,
+          );
         }
       }
       await showInPane(browser, '[data-testid="preview"]');
@@ -427,7 +468,10 @@ if (missing.length > 0 && skip) {
       const inTryton = await trytonStreets(env, party);
       const inVendure = await vendureStreets(env, customer);
 
-      assert.ok(inTryton.includes(line1), `Tryton party ${party} holds ${line1}: ${JSON.stringify(inTryton)}`);
+      assert.ok(
+        inTryton.includes(line1),
+        `Tryton party ${party} holds ${line1}: ${JSON.stringify(inTryton)}`,
+      );
       assert.ok(
         inVendure.includes(line1),
         `Vendure customer ${customer} holds ${line1}: ${JSON.stringify(inVendure)}`,
