@@ -23,14 +23,16 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import { cli, concord, removeDataDir, repo, shoot, sleep, startDesktop } from "./harness.mjs";
 
-const stateDir = join(repo, "target/systems-realworld");
-const envFile = process.env.CONCORD_REAL_WORLD_ENV ?? join(stateDir, "env");
+// As in the real-world suite, the truth and the data folder are kept beside the env file.
+const envFile =
+  process.env.CONCORD_REAL_WORLD_ENV ?? join(repo, "target/systems-realworld/env");
+const stateDir = dirname(envFile);
 const sourceDir = join(stateDir, "concord");
 const shots = join(repo, "target/e2e");
 const HOW_TO_PRODUCE =
