@@ -4,8 +4,11 @@
 
 /// The key of an order number as any system writes it: `#1001`, `SO0042`, `so-42`, `WEB-000123`
 /// and `123` differ only in decoration. Upper case, punctuation dropped; when the number is a
-/// run of letters followed by digits, only the digits without leading zeros remain. Codes that
-/// mix letters and digits otherwise (`AB12CD34`) are kept whole.
+/// short run of letters (a system's prefix, at most [`MAX_ORDER_PREFIX_LETTERS`]) followed by
+/// digits, only the digits without leading zeros remain. Codes that mix letters and digits
+/// otherwise (`AB12CD34`), or whose letters are too many to be a prefix (Vendure's random
+/// `JUXUNEMTWTEFTZK7`), are kept whole: stripping those would give thousands of codes the key
+/// `7`.
 pub fn order_number_key(number: &str) -> String {
     let compact: String = number
         .chars()
@@ -18,7 +21,8 @@ pub fn order_number_key(number: &str) -> String {
         .find(|c: char| c.is_ascii_digit())
         .unwrap_or(compact.len());
     let (prefix, rest) = compact.split_at(digits_start);
-    let prefix_is_letters = prefix.chars().all(|c| c.is_ascii_alphabetic());
+    let prefix_is_letters = prefix.chars().all(|c| c.is_ascii_alphabetic())
+        && prefix.chars().count() <= MAX_ORDER_PREFIX_LETTERS;
     if prefix_is_letters && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
         let trimmed = rest.trim_start_matches('0');
         return if trimmed.is_empty() {
@@ -29,6 +33,9 @@ pub fn order_number_key(number: &str) -> String {
     }
     compact
 }
+
+/// The longest prefix a system writes before an order's digits (`SO`, `WEB`, `INV`, `ORDER`).
+pub const MAX_ORDER_PREFIX_LETTERS: usize = 5;
 
 /// The key of a postcode in `country`: upper case letters and digits only (`sw1a 1aa` and
 /// `SW1A1AA` meet). A US ZIP+4 is keyed by its five-digit ZIP, which is what callers say.
@@ -94,6 +101,11 @@ mod tests {
             "web store codes are opaque"
         );
         assert_eq!(order_number_key("000"), "0", "all zeros is still a number");
+        assert_eq!(
+            order_number_key("juxunemtwteftzk7"),
+            "JUXUNEMTWTEFTZK7",
+            "a random code ending in a digit is not a prefix and a number"
+        );
     }
 
     #[test]
