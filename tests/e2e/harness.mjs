@@ -88,6 +88,9 @@ export async function startDesktop(dataDir, driverPort) {
       WEBKIT_DISABLE_COMPOSITING_MODE: process.env.WEBKIT_DISABLE_COMPOSITING_MODE ?? "1",
     },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so stopping it stops the WebKitWebDriver it starts as well: a
+    // driver left running holds our pipes open and the test process never exits.
+    detached: true,
   });
   driver.stdout.on("data", (chunk) => (log += chunk));
   driver.stderr.on("data", (chunk) => (log += chunk));
@@ -110,7 +113,14 @@ export async function startDesktop(dataDir, driverPort) {
     log: () => log,
     async stop() {
       await browser.deleteSession().catch(() => {});
-      driver.kill();
+      try {
+        process.kill(-driver.pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      driver.stdout.destroy();
+      driver.stderr.destroy();
+      driver.unref();
     },
   };
 }
