@@ -586,7 +586,15 @@ impl Service {
 
     /// Works a request out against the cache: permission, standardization, base, and what
     /// each system will receive.
-    fn draft(&self, conn: &Connection, request: &CorrectionRequest) -> Result<Draft> {
+    /// `purpose` says whether the rep is looking (a preview) or saving: an address the
+    /// standardizer rejects is shown with the reason when looking, and needs "keep as
+    /// entered" with a reason only when saving.
+    fn draft(
+        &self,
+        conn: &Connection,
+        request: &CorrectionRequest,
+        purpose: Purpose,
+    ) -> Result<Draft> {
         let role = self.config().user.role;
         let customer_id = request.customer_id;
         let exists: bool = conn
@@ -612,7 +620,7 @@ impl Service {
             } => {
                 require(role, Permission::EditAddress)?;
                 let current = self.customer_address(conn, customer_id, *address_id)?;
-                let (proposal, chosen, reason) = standardized(address, keep_as_entered)?;
+                let (proposal, chosen, reason) = standardized(address, keep_as_entered, purpose)?;
                 let ours = chosen.to_map();
                 // Only the fields the rep changed go to the systems. A system's copy may hold
                 // what the address row does not (the web store's recipient name beside the
@@ -656,7 +664,7 @@ impl Service {
                 keep_as_entered,
             } => {
                 require(role, Permission::EditAddress)?;
-                let (proposal, chosen, reason) = standardized(address, keep_as_entered)?;
+                let (proposal, chosen, reason) = standardized(address, keep_as_entered, purpose)?;
                 let ours: FieldMap = chosen
                     .to_map()
                     .into_iter()
@@ -1021,7 +1029,7 @@ impl Service {
     /// anything: the rep's diff before confirming.
     pub fn preview_correction(&self, request: &CorrectionRequest) -> Result<Preview> {
         let conn = self.cache().read();
-        let draft = self.draft(&conn, request)?;
+        let draft = self.draft(&conn, request, Purpose::Preview)?;
         Ok(self.preview_of(&draft))
     }
 
@@ -1035,7 +1043,7 @@ impl Service {
 
     fn submit(&self, request: &CorrectionRequest, reverts: Option<&str>) -> Result<Submitted> {
         let mut conn = self.cache().write();
-        let draft = self.draft(&conn, request)?;
+        let draft = self.draft(&conn, request, Purpose::Submit)?;
         let preview = self.preview_of(&draft);
         let user = &self.config().user;
         let at = now();
@@ -1340,9 +1348,17 @@ impl Service {
 
 /// The standardizer's proposal for what was typed, and the address to use. A rejected
 /// address can only be kept as entered, with a reason.
+/// Whether a correction is being looked at or saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Preview,
+    Submit,
+}
+
 fn standardized(
     typed: &AddressInput,
     keep_as_entered: &Option<String>,
+    purpose: Purpose,
 ) -> Result<(AddressProposal, AddressFields, Option<String>)> {
     let typed = AddressFields::from(typed);
     if typed.line1.trim().is_empty() || typed.country.trim().is_empty() {
@@ -1360,6 +1376,12 @@ fn standardized(
         None => None,
     };
     let proposal = propose_address(&typed);
+    if purpose == Purpose::Preview && proposal.standardized.is_none() {
+        // The rep sees why and what would change if it were kept as typed; saving it still
+        // needs the reason.
+        let chosen = proposal.chosen(true).clone();
+        return Ok((proposal, chosen, reason));
+    }
     if reason.is_none() && proposal.standardized.is_none() {
         return Err(ServiceError::invalid_input(format!(
             "the address cannot be standardized: {}; correct it, or keep it as entered with a \

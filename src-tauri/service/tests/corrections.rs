@@ -208,8 +208,20 @@ fn an_unreadable_address_needs_a_reason_to_be_kept_and_nothing_is_lost() {
         keep_as_entered: None,
     };
 
+    let preview = service
+        .preview_correction(&request)
+        .expect("a rejected address can be looked at, so the rep can choose to keep it");
     let refused = service.submit_correction(&request).unwrap_err();
 
+    let shown = preview.address.expect("the proposal is shown");
+    assert!(
+        shown.standardized.is_none(),
+        "no suggestion for a rejected address"
+    );
+    assert_eq!(
+        shown.chosen.line1, "Maple Ave & Birch St",
+        "kept as typed if saved"
+    );
     assert_eq!(refused.code, ErrorCode::InvalidInput, "{}", refused.message);
     assert!(
         refused.message.contains("keep it as entered"),
