@@ -32,10 +32,10 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-pub use write::TrytonCurrent;
 pub use records::{
     ContactKind, TrytonAddress, TrytonContact, TrytonParty, TrytonSale, TrytonSaleLine,
 };
+pub use write::TrytonCurrent;
 
 use crate::connector::{
     self, AccountMapping, ConnectorError, Endpoint, Page, PageCursor, Rejected, System,
