@@ -132,6 +132,59 @@ pub struct Config {
     /// The real systems to sync from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub systems: Vec<SystemConfig>,
+    /// Changes to the merged account's per-field rules; see [`SurvivorshipConfig`].
+    #[serde(default, skip_serializing_if = "SurvivorshipConfig::is_empty")]
+    pub survivorship: SurvivorshipConfig,
+}
+
+/// Which value of a field the merged account shows, where the defaults do not suit:
+///
+/// ```toml
+/// [survivorship.rules]
+/// price_level = { rule = "owned_by", system = "vendure" }
+/// job_title = { rule = "most_complete" }
+/// ```
+///
+/// Named fields replace their default rule; every other field keeps its default (the ERP owns
+/// customer type, tax exemption, tax certificate, price level and credit terms; company takes
+/// the most complete value; the rest the most recent). `fallback` replaces the rule of fields
+/// with no rule of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivorshipConfig {
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub rules: std::collections::BTreeMap<String, concord_core::merge::FieldRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<concord_core::merge::FieldRule>,
+}
+
+impl SurvivorshipConfig {
+    fn is_empty(&self) -> bool {
+        self.rules.is_empty() && self.fallback.is_none()
+    }
+
+    /// The defaults with these changes laid over them, or which field name is not one.
+    pub fn settings(
+        &self,
+    ) -> std::result::Result<concord_core::merge::SurvivorshipSettings, String> {
+        use concord_core::merge::MergeField;
+        let mut settings = concord_core::merge::SurvivorshipSettings::default();
+        for (field, rule) in &self.rules {
+            if !MergeField::ALL.iter().any(|f| f.name() == field) {
+                let known: Vec<&str> = MergeField::ALL.iter().map(|f| f.name()).collect();
+                return Err(format!(
+                    "[survivorship.rules] names {field:?}, which is not a merged field; the \
+                     fields are {}",
+                    known.join(", ")
+                ));
+            }
+            settings.rules.insert(field.clone(), rule.clone());
+        }
+        if let Some(fallback) = &self.fallback {
+            settings.fallback = fallback.clone();
+        }
+        Ok(settings)
+    }
 }
 
 /// The kinds of system Concord has a connector for.
@@ -274,12 +327,19 @@ impl Config {
                     .into())
             }
         };
-        Self::parse(&text).map_err(|err| {
+        let config = Self::parse(&text).map_err(|err| {
             ServiceError::invalid_input(format!(
                 "the settings file {} cannot be used: {err}",
                 path.display()
             ))
-        })
+        })?;
+        config.survivorship.settings().map_err(|err| {
+            ServiceError::invalid_input(format!(
+                "the settings file {} cannot be used: {err}",
+                path.display()
+            ))
+        })?;
+        Ok(config)
     }
 
     /// Parses the text of a settings file.
@@ -434,6 +494,55 @@ mod tests {
     }
 
     #[test]
+    fn survivorship_rules_are_laid_over_the_defaults() {
+        let config = Config::parse(
+            "[survivorship.rules]\nprice_level = { rule = \"owned_by\", system = \"vendure\" }\n",
+        )
+        .unwrap();
+
+        let settings = config.survivorship.settings().unwrap();
+
+        assert_eq!(
+            settings.rules["price_level"],
+            concord_core::merge::FieldRule::OwnedBy {
+                system: "vendure".into()
+            },
+            "the named field takes the rule given"
+        );
+        assert_eq!(
+            settings.rules["customer_type"],
+            concord_core::merge::FieldRule::OwnedBy {
+                system: "tryton".into()
+            },
+            "a field not named keeps its default"
+        );
+    }
+
+    #[test]
+    fn a_survivorship_rule_for_no_such_field_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(
+            &file,
+            "[survivorship.rules]\nprise_level = { rule = \"most_recent\" }\n",
+        )
+        .unwrap();
+
+        let error = Config::load(&file).unwrap_err();
+
+        assert!(
+            error.message.contains("\"prise_level\""),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("price_level"),
+            "lists the fields: {}",
+            error.message
+        );
+    }
+
+    #[test]
     fn systems_are_read_with_their_mapping() {
         let text = r#"
             [[systems]]
@@ -517,6 +626,7 @@ mod tests {
                 role: Role::Supervisor,
             },
             systems: Vec::new(),
+            survivorship: SurvivorshipConfig::default(),
         };
 
         config.save(&path).unwrap();

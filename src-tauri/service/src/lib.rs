@@ -102,6 +102,21 @@ impl Service {
         &self.inner.config
     }
 
+    /// How records are matched and merged: the defaults, with the survivorship rules of
+    /// `config.toml` laid over them.
+    pub(crate) fn resolve_settings(&self) -> Result<concord_store::resolve::ResolveSettings> {
+        let survivorship = self
+            .inner
+            .config
+            .survivorship
+            .settings()
+            .map_err(ServiceError::invalid_input)?;
+        Ok(concord_store::resolve::ResolveSettings {
+            survivorship,
+            ..Default::default()
+        })
+    }
+
     /// What the status bar shows.
     pub fn status(&self) -> Result<AppStatus> {
         let user = &self.inner.config.user;

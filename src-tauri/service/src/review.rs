@@ -11,7 +11,7 @@
 //! never recomputed here.
 
 use anyhow::Context as _;
-use concord_store::resolve::{self, Action, DecisionError, ResolveSettings};
+use concord_store::resolve::{self, Action, DecisionError};
 use concord_store::table::{customer, review_item};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -254,7 +254,7 @@ impl Service {
                 &Action::from(decision),
                 &user.name,
                 &now(),
-                &ResolveSettings::default(),
+                &self.resolve_settings()?,
             )
             .map_err(decision_error)?
         };
@@ -272,14 +272,8 @@ impl Service {
         require(user.role, Permission::DecideReview)?;
         let item = {
             let mut conn = self.cache().write();
-            resolve::undo(
-                &mut conn,
-                id,
-                &user.name,
-                &now(),
-                &ResolveSettings::default(),
-            )
-            .map_err(decision_error)?
+            resolve::undo(&mut conn, id, &user.name, &now(), &self.resolve_settings()?)
+                .map_err(decision_error)?
         };
         tracing::info!(id, "review decision undone");
         self.emit(Event::StatusChanged);

@@ -334,7 +334,7 @@ impl Service {
             concord_store::resolve::resolve_pending(
                 &mut writer,
                 &pull::stamp(Utc::now()),
-                &concord_store::resolve::ResolveSettings::default(),
+                &self.resolve_settings()?,
             )
             .context("matching the records pulled into customers")?
         };
