@@ -7,7 +7,9 @@
 //! the request (nothing was written); a dropped connection, a truncated body and a malformed
 //! body strike after the system has handled it (a write may have happened and its answer is
 //! lost), which is what a client's retries must survive. A duplicate page is served instead
-//! of the next list page, once. Logins pass untouched unless the spec says `login=on`, so a
+//! of the next list page, once: only a page after a listing's first (an offset or an ID to
+//! start after) has a page before it to repeat. A stale answer served for a first page is a
+//! different fault, not injected here (see the README's known limits). Logins pass untouched unless the spec says `login=on`, so a
 //! client can always get a session to retry with.
 //!
 //! Text form (the CLI's `--faults`): comma-separated `kind=value`, e.g.
@@ -286,6 +288,30 @@ impl Protocol {
         }
     }
 
+    /// Whether a list request asks for a page after the first: Vendure's `skip` above 0, or
+    /// a Tryton domain that starts after an ID (keyset paging).
+    fn is_continuation(self, body: &[u8]) -> bool {
+        match self {
+            // The list options may be passed under any variable name.
+            Protocol::VendureGraphql => serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|r| r.get("variables").and_then(|v| v.as_object()).cloned())
+                .is_some_and(|variables| {
+                    variables
+                        .values()
+                        .any(|v| v["skip"].as_u64().is_some_and(|skip| skip > 0))
+                }),
+            Protocol::TrytonJsonRpc => {
+                let compact: Vec<u8> = body
+                    .iter()
+                    .copied()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
+                compact.windows(9).any(|w| w == br#"["id",">""#)
+            }
+        }
+    }
+
     /// A name shared by the pages of one listing, or `None` for anything but a list read.
     fn list_key(self, body: &[u8]) -> Option<String> {
         match self {
@@ -472,6 +498,7 @@ pub async fn apply(State(state): State<FaultLayerState>, request: Request, next:
         Some(Fault::DuplicatePage) => {
             let previous = list_key
                 .as_ref()
+                .filter(|_| protocol.is_continuation(&bytes))
                 .and_then(|key| faults.lock().last_page.get(key).cloned())
                 .filter(|answer| answer.request != bytes);
             if let Some(previous) = previous {
