@@ -166,23 +166,31 @@ fn order_reading(text: &str) -> Option<OrderQuery> {
         .take_while(|c| !c.is_ascii_digit())
         .filter(|c| c.is_alphabetic())
         .count();
-    let plausible = plausible
-        && (letters_before_digits <= keys::MAX_ORDER_PREFIX_LETTERS || is_random_code(bare));
+    let plausible = (plausible && letters_before_digits <= keys::MAX_ORDER_PREFIX_LETTERS)
+        || is_random_code(bare);
     plausible.then(|| OrderQuery {
         key: keys::order_number_key(bare),
     })
 }
 
-/// A web store's random order code (Vendure's `VNGTNVUR8CW8AYXW`, `JUXUNEMTWTEFTZK7`): one
-/// long run of letters and digits with at least one digit. A word run into a number
-/// (`jamessmith12345`) reads as one too; that costs one exact index probe that finds nothing,
+/// A web store's random order code (Vendure's `VNGTNVUR8CW8AYXW`, `JUXUNEMTWTEFTZK7`, and
+/// now and then one of letters only, `NHFGAUSBMGWJDCZU`): one long run of letters and digits.
+/// A word run into a number (`jamessmith12345`) or a very long word reads as one too; that
+/// costs one exact index probe that finds nothing (the words are still searched as names),
 /// while missing a code a caller reads out loses the call.
 fn is_random_code(text: &str) -> bool {
     let length = text.chars().count();
-    (MIN_RANDOM_CODE_CHARS..=MAX_ORDER_CHARS).contains(&length)
-        && text.chars().all(|c| c.is_ascii_alphanumeric())
-        && text.chars().any(|c| c.is_ascii_digit())
+    let has_digit = text.chars().any(|c| c.is_ascii_digit());
+    let long_enough = if has_digit {
+        length >= MIN_RANDOM_CODE_CHARS
+    } else {
+        length >= MIN_LETTERS_ONLY_CODE_CHARS
+    };
+    long_enough && length <= MAX_ORDER_CHARS && text.chars().all(|c| c.is_ascii_alphanumeric())
 }
+
+/// The shortest run of letters alone read as an order code: longer than almost any name.
+const MIN_LETTERS_ONLY_CODE_CHARS: usize = 12;
 
 /// The shortest random order code read as one; shorter runs are words or prefixed numbers.
 const MIN_RANDOM_CODE_CHARS: usize = 10;
@@ -342,6 +350,7 @@ mod tests {
             ("vngtnvur8cw8ayxw", "VNGTNVUR8CW8AYXW"),
             ("8CW8AYXWVNGTNVUR", "8CW8AYXWVNGTNVUR"),
             ("JUXUNEMTWTEFTZK7", "JUXUNEMTWTEFTZK7"),
+            ("nhfgausbmgwjdczu", "NHFGAUSBMGWJDCZU"),
         ];
         for (typed, key) in cases {
             assert_eq!(
